@@ -1,0 +1,570 @@
+/*
+ * ring.h: a lock-free single-producer single-consumer ring buffer in shared
+ * memory, for Linux.
+ *
+ * One side produces bytes or records, the other consumes them; the two may
+ * be threads of one process or separate processes that share the ring's
+ * memfd over a UNIX domain socket. The fast path (reserve/commit,
+ * peek/consume, read/write, the msg_ calls) is inline here and makes no
+ * system call; setup lives in libring.
+ *
+ * Contract in brief: every call that can fail for a reason returns 0 (or a
+ * count) on success and -errno on failure; fast-path calls return NULL or 0
+ * for "full" or "empty". The other side of a shared ring is not trusted:
+ * an impossible index or record header puts this handle in an error state
+ * (ring_error() returns -EPROTO) and its fast path returns "nothing" from
+ * then on. No access ever leaves the mapping, whatever the peer writes.
+ */
+#ifndef RING_H
+#define RING_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+/*
+ * The barrier layer: the only place that names an atomic type or a memory
+ * order. C uses <stdatomic.h>, C++ uses <atomic>; the two types have the
+ * same size and representation, so handles and the shared page are the
+ * same to both.
+ */
+#ifdef __cplusplus
+#include <atomic>
+#define RING_ATOMIC(type) std::atomic<type>
+#define RING_MO(order)    std::memory_order_##order
+#define RING_ATOMIC_NS    std::
+#else
+#include <stdatomic.h>
+#define RING_ATOMIC(type) _Atomic type
+#define RING_MO(order)    memory_order_##order
+#define RING_ATOMIC_NS
+#endif
+
+/* Marks the functions libring exports; everything else is hidden. */
+#define RING_API __attribute__((visibility("default")))
+/* Marks every inline function of the fast path. */
+#define RING_INLINE static inline
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Roles a handle takes. 0 means both (two threads of one process). */
+#define RING_PRODUCER 1u
+#define RING_CONSUMER 2u
+/* ring_create: back the ring with huge pages (MFD_HUGETLB). */
+#define RING_HUGEPAGES 4u
+
+/* Bytes in front of every record, and the alignment of records. */
+#define RING_MSG_HEADER 8u
+
+/*
+ * The process-local handle. Its fields are not part of the API: use the
+ * calls below. The setup block is written by ring_create/ring_attach and
+ * only read afterwards; the producer block is written only by the
+ * producer, the consumer block only by the consumer, and each sits on its
+ * own 128 bytes so that two threads sharing one handle never share a cache
+ * line.
+ */
+struct ring {
+    /* Setup: read-only once the handle is open. */
+    unsigned char *data;                /* first copy of the data pages */
+    RING_ATOMIC(uint64_t) *tail_shared; /* producer's index, shared */
+    RING_ATOMIC(uint64_t) *head_shared; /* consumer's index, shared */
+    void *control;                      /* the shared control page */
+    void *map_base;                     /* start of the whole mapping */
+    uint64_t capacity;                  /* data bytes, a power of two */
+    uint64_t mask;                      /* capacity - 1 */
+    size_t map_len;                     /* length of the whole mapping */
+    int fd;                             /* this handle's memfd */
+    int lock_fd;                        /* private description holding roles */
+    unsigned roles;                     /* RING_PRODUCER | RING_CONSUMER */
+    unsigned flags;                     /* RING_HUGEPAGES */
+    int pid;                            /* process that opened the handle */
+    unsigned char setup_pad[128 - 84];
+
+    /* Producer: written only by the producer. */
+    uint64_t tail;         /* own index: bytes ever committed */
+    uint64_t head_cache;   /* consumer's index, as last read */
+    uint64_t reserved;     /* bytes granted by ring_reserve */
+    uint64_t msg_reserved; /* record length granted + 1, or 0 */
+    int producer_error;    /* 0, -EPROTO, -EPERM (no producer role), -EBADF */
+    int producer_records;  /* this producer has announced records */
+    unsigned char producer_pad[128 - 40];
+
+    /* Consumer: written only by the consumer. */
+    uint64_t head;       /* own index: bytes ever consumed */
+    uint64_t tail_cache; /* producer's index, as last read */
+    uint64_t msg_size;   /* bytes of the record ring_msg_peek returned */
+    int consumer_error;  /* 0, -EPROTO, -EPERM (no consumer role), -EBADF */
+    unsigned char consumer_pad[128 - 28];
+};
+
+/* ---------------------------------------------------------------------- */
+/* Setup (libring).                                                        */
+
+/*
+ * Creates a ring of at least capacity data bytes (rounded up to a power of
+ * two, at least one page) in a new sealed memfd and maps it. flags: the
+ * roles this handle takes (0 = both) and RING_HUGEPAGES. Returns 0, or
+ * -EINVAL for 0, absurd sizes or unknown flags, -ENOMEM when memory (or,
+ * with RING_HUGEPAGES, huge pages) is short, -EIO if the mirror mapping
+ * does not alias, or another -errno from the system. On failure the handle
+ * is closed and ring_close() on it does nothing.
+ */
+RING_API int ring_create(struct ring *r, size_t capacity, unsigned flags);
+
+/*
+ * Attaches to a ring whose memfd another handle created, taking the roles
+ * in flags (0 = both). Validates the descriptor (type, seals, size) and the
+ * header (magic, layout version, capacity) before mapping anything; takes
+ * its own duplicate of fd (the caller still owns fd). Returns 0, -EINVAL
+ * for bad flags or a descriptor that is not a sealed memfd, -EPROTO for a
+ * header that is not a valid ring, -EBUSY when a role is already held by a
+ * live handle, or another -errno. A role whose holder closed or died is
+ * taken over: the new holder continues from the old one's index.
+ */
+RING_API int ring_attach(struct ring *r, int fd, unsigned flags);
+
+/*
+ * Unmaps, closes the handle's descriptors and marks its roles closed, so
+ * that the peer learns of it and another handle may take them. Safe on a
+ * handle that failed to open or is already closed.
+ */
+RING_API void ring_close(struct ring *r);
+
+/* The handle's memfd, to pass to ring_send_fd(); owned by the handle. */
+RING_API int ring_fd(const struct ring *r);
+
+/* Data bytes of the ring: a power of two, a multiple of the page size. */
+RING_API size_t ring_capacity(const struct ring *r);
+
+/*
+ * The handle's state: 0 while it works, -EPROTO once it has seen an
+ * impossible value from the peer, -EBADF when closed. Call it from the
+ * thread that drives the side you ask about.
+ */
+RING_API int ring_error(const struct ring *r);
+
+/*
+ * Sends fd over the connected UNIX socket sock with SCM_RIGHTS, with one
+ * byte of data. Returns 0 or -errno (-EINTR if a signal interrupted it).
+ */
+RING_API int ring_send_fd(int sock, int fd);
+
+/*
+ * Receives exactly one descriptor sent by ring_send_fd() on sock; it is
+ * close-on-exec. Returns the descriptor, or -ECONNRESET at end of file,
+ * -EPROTO when the message carried no descriptor or more than one (all
+ * received ones are closed), -EMFILE when the descriptor limit stopped the
+ * kernel from passing it, -EINTR, or another -errno.
+ */
+RING_API int ring_recv_fd(int sock);
+
+/* ---------------------------------------------------------------------- */
+/* The barrier layer, used by the fast path below.                         */
+
+RING_INLINE uint64_t ring_load_acquire(const RING_ATOMIC(uint64_t) *p)
+{
+    return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(acquire));
+}
+
+RING_INLINE void ring_store_release(RING_ATOMIC(uint64_t) *p, uint64_t v)
+{
+    RING_ATOMIC_NS atomic_store_explicit(p, v, RING_MO(release));
+}
+
+RING_INLINE void ring_store_relaxed(RING_ATOMIC(uint64_t) *p, uint64_t v)
+{
+    RING_ATOMIC_NS atomic_store_explicit(p, v, RING_MO(relaxed));
+}
+
+/* The 8-byte word at index pos of the data: a record header. */
+RING_INLINE RING_ATOMIC(uint64_t) *ring_data_word(const struct ring *r,
+                                                  uint64_t pos)
+{
+#ifdef __cplusplus
+    return reinterpret_cast<RING_ATOMIC(uint64_t) *>(r->data + (pos & r->mask));
+#else
+    return (RING_ATOMIC(uint64_t) *)(void *)(r->data + (pos & r->mask));
+#endif
+}
+
+/* ---------------------------------------------------------------------- */
+/* Producer: bytes.                                                        */
+
+/* Free bytes as far as the producer's cache knows; never more than true. */
+RING_INLINE uint64_t ring_free_cached(const struct ring *r)
+{
+    return r->capacity - (r->tail - r->head_cache);
+}
+
+/* Out of line: stops the producer side after an impossible head. */
+RING_API void ring_producer_fail(struct ring *r);
+
+/*
+ * Re-reads the consumer's index; returns nonzero when need bytes are free.
+ * A head outside [head_cache, tail] is impossible (it moved backwards or
+ * past what was ever committed) and stops the producer.
+ */
+RING_INLINE int ring_refresh_head(struct ring *r, uint64_t need)
+{
+    uint64_t head;
+
+    if (r->producer_error)
+        return 0;
+    /* Acquire pairs with the consumer's release store of head in
+       ring_publish_head: its reads of the bytes it gave back are done
+       before we overwrite them. */
+    head = ring_load_acquire(r->head_shared);
+    if (head - r->head_cache > r->tail - r->head_cache) {
+        ring_producer_fail(r);
+        return 0;
+    }
+    r->head_cache = head;
+    return need <= ring_free_cached(r);
+}
+
+/* Makes the first bytes up to tail visible to the consumer. */
+RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
+{
+    r->tail = tail;
+    /* Release pairs with the consumer's acquire load of tail in
+       ring_refresh_tail: the bytes written before this store are visible to
+       a consumer that sees the new tail. */
+    ring_store_release(r->tail_shared, tail);
+}
+
+/*
+ * Producer. Returns a pointer to len contiguous writable bytes, or NULL
+ * when fewer than len bytes are free (always NULL for len > capacity, and
+ * once the handle has failed). Nothing is visible until ring_commit().
+ */
+RING_INLINE void *ring_reserve(struct ring *r, size_t len)
+{
+    if (len > ring_free_cached(r) && !ring_refresh_head(r, len))
+        return NULL;
+    r->reserved = len;
+    return r->data + (r->tail & r->mask);
+}
+
+/*
+ * Producer. Publishes the first len bytes of the last reservation and ends
+ * it. A len larger than what was reserved is rejected: nothing changes.
+ */
+RING_INLINE void ring_commit(struct ring *r, size_t len)
+{
+    if (len > r->reserved)
+        return;
+    r->reserved = 0;
+    if (len)
+        ring_publish_tail(r, r->tail + len);
+}
+
+/*
+ * Producer. Copies as many of the len bytes at src as fit and publishes
+ * them; returns the number copied (0 when full).
+ */
+RING_INLINE size_t ring_write(struct ring *r, const void *src, size_t len)
+{
+    uint64_t room = ring_free_cached(r);
+
+    if (len > room) {
+        ring_refresh_head(r, len);
+        room = ring_free_cached(r);
+        if (len > room)
+            len = (size_t)room;
+    }
+    if (len == 0)
+        return 0;
+    memcpy(r->data + (r->tail & r->mask), src, len);
+    ring_publish_tail(r, r->tail + len);
+    return len;
+}
+
+/* Producer. Bytes that could be written now. */
+RING_INLINE size_t ring_writable(struct ring *r)
+{
+    ring_refresh_head(r, 0);
+    return (size_t)ring_free_cached(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Consumer: bytes.                                                        */
+
+/*
+ * Readable bytes as far as the consumer's cache knows. A record consumer
+ * may run ahead of the producer's published tail for a moment (a record
+ * is committed by its header, before tail moves): that reads as empty.
+ */
+RING_INLINE uint64_t ring_readable_cached(const struct ring *r)
+{
+    uint64_t n = r->tail_cache - r->head;
+
+    return n <= r->capacity ? n : 0;
+}
+
+/* Out of line: stops the consumer side after an impossible value. */
+RING_API void ring_consumer_fail(struct ring *r);
+
+/*
+ * Re-reads the producer's index. A tail that moved backwards, or that is
+ * more than capacity away from head, is impossible and stops the consumer.
+ */
+RING_INLINE void ring_refresh_tail(struct ring *r)
+{
+    uint64_t tail;
+
+    if (r->consumer_error)
+        return;
+    /* Acquire pairs with the producer's release store of tail in
+       ring_publish_tail: the bytes below the new tail are visible. */
+    tail = ring_load_acquire(r->tail_shared);
+    if ((int64_t)(tail - r->tail_cache) < 0 ||
+        tail - r->head + r->capacity > 2 * r->capacity) {
+        ring_consumer_fail(r);
+        return;
+    }
+    r->tail_cache = tail;
+}
+
+/* Gives the first bytes up to head back to the producer. */
+RING_INLINE void ring_publish_head(struct ring *r, uint64_t head)
+{
+    r->head = head;
+    /* Release pairs with the producer's acquire load of head in
+       ring_refresh_head: our reads of the consumed bytes are done before
+       the producer may overwrite them. */
+    ring_store_release(r->head_shared, head);
+}
+
+/*
+ * Consumer. Returns all the readable bytes as one contiguous span and sets
+ * *len to their number; NULL (and *len = 0) when empty. They stay in the
+ * ring until ring_consume().
+ */
+RING_INLINE const void *ring_peek(struct ring *r, size_t *len)
+{
+    uint64_t n;
+
+    ring_refresh_tail(r);
+    n = ring_readable_cached(r);
+    *len = (size_t)n;
+    return n ? r->data + (r->head & r->mask) : NULL;
+}
+
+/*
+ * Consumer. Drops the first len peeked bytes. A len larger than what is
+ * known to be readable is rejected: nothing changes.
+ */
+RING_INLINE void ring_consume(struct ring *r, size_t len)
+{
+    if (len == 0 || len > ring_readable_cached(r))
+        return;
+    ring_publish_head(r, r->head + len);
+}
+
+/*
+ * Consumer. Copies up to len readable bytes to dst and consumes them;
+ * returns the number copied (0 when empty).
+ */
+RING_INLINE size_t ring_read(struct ring *r, void *dst, size_t len)
+{
+    uint64_t n = ring_readable_cached(r);
+
+    if (len > n) {
+        ring_refresh_tail(r);
+        n = ring_readable_cached(r);
+        if (len > n)
+            len = (size_t)n;
+    }
+    if (len == 0)
+        return 0;
+    memcpy(dst, r->data + (r->head & r->mask), len);
+    ring_publish_head(r, r->head + len);
+    return len;
+}
+
+/* Consumer. Bytes that could be read now. */
+RING_INLINE size_t ring_readable(struct ring *r)
+{
+    ring_refresh_tail(r);
+    return (size_t)ring_readable_cached(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Records: variable-length messages, each delivered whole, in order.     */
+/*
+ * A record is an 8-byte header (its length + 1; 0 means "not yet") and the
+ * payload, padded to 8 bytes. The header is the commit point: the producer
+ * writes the payload, clears the header word that follows the record,
+ * then stores the header with release, then tail. So the word at the
+ * consumer's head is always either 0 or a committed header, and a consumer
+ * polls that word instead of the producer's index: one cache miss per
+ * record, not two. A ring carries either bytes or records, never both.
+ */
+
+/* The longest record this ring can ever carry. */
+RING_INLINE size_t ring_msg_max(const struct ring *r)
+{
+    return (size_t)(r->capacity - 2 * RING_MSG_HEADER);
+}
+
+/* Bytes a record of len takes in the ring, header included. */
+RING_INLINE uint64_t ring_msg_size(uint64_t len)
+{
+    return RING_MSG_HEADER +
+           ((len + RING_MSG_HEADER - 1) & ~(uint64_t)(RING_MSG_HEADER - 1));
+}
+
+/* Out of line: marks the ring as carrying records, for a later producer. */
+RING_API int ring_producer_announce_records(struct ring *r);
+
+/*
+ * The slow path of ring_msg_reserve: announces records on first use,
+ * refuses a tail that bytes have left unaligned (a ring carries bytes or
+ * records, never both), then reads head again.
+ */
+RING_INLINE int ring_msg_make_room(struct ring *r, uint64_t need)
+{
+    if (!r->producer_records && ring_producer_announce_records(r))
+        return 0;
+    if (r->tail & (RING_MSG_HEADER - 1))
+        return 0;
+    return ring_refresh_head(r, need);
+}
+
+/*
+ * Producer. Returns where to write a record of len bytes, or NULL when it
+ * does not fit now (or ever: len > ring_msg_max()). Nothing is visible
+ * until ring_msg_commit().
+ */
+RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
+{
+    uint64_t need;
+
+    if (len > ring_msg_max(r))
+        return NULL;
+    /* Room for the record and for the cleared header word after it. */
+    need = ring_msg_size(len) + RING_MSG_HEADER;
+    if ((need > ring_free_cached(r) || (r->tail & (RING_MSG_HEADER - 1))) &&
+        !ring_msg_make_room(r, need))
+        return NULL;
+    r->msg_reserved = (uint64_t)len + 1;
+    return r->data + (r->tail & r->mask) + RING_MSG_HEADER;
+}
+
+/*
+ * Producer. Publishes the reserved record with its first len bytes
+ * (len <= reserved) and ends the reservation. A larger len, or no
+ * reservation, is rejected: nothing changes.
+ */
+RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
+{
+    uint64_t tail = r->tail;
+    uint64_t next = tail + ring_msg_size(len);
+
+    if ((uint64_t)len >= r->msg_reserved)
+        return;
+    r->msg_reserved = 0;
+    /* Relaxed: the release store of the header below publishes it. */
+    ring_store_relaxed(ring_data_word(r, next), 0);
+    /* Release pairs with the consumer's acquire load of the header in
+       ring_msg_peek: the payload and the cleared word after it are
+       visible to a consumer that sees this header. */
+    ring_store_release(ring_data_word(r, tail), (uint64_t)len + 1);
+    ring_publish_tail(r, next);
+}
+
+/*
+ * Producer. Copies one record in. Returns 0, -EAGAIN when it does not fit
+ * now, -EMSGSIZE when it can never fit, -EINVAL when bytes were written to
+ * this ring before, or the handle's error.
+ */
+RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
+{
+    void *dst;
+
+    if (len > ring_msg_max(r))
+        return r->producer_error ? r->producer_error : -EMSGSIZE;
+    dst = ring_msg_reserve(r, len);
+    if (!dst) {
+        if (r->producer_error)
+            return r->producer_error;
+        return (r->tail & (RING_MSG_HEADER - 1)) ? -EINVAL : -EAGAIN;
+    }
+    if (len)
+        memcpy(dst, msg, len);
+    ring_msg_commit(r, len);
+    return 0;
+}
+
+/*
+ * Consumer. Returns the payload of the next record and sets *len to its
+ * length; NULL (and *len = 0) when there is none. The record stays in the
+ * ring until ring_msg_consume().
+ */
+RING_INLINE const void *ring_msg_peek(struct ring *r, size_t *len)
+{
+    uint64_t word;
+
+    *len = 0;
+    if (r->consumer_error || (r->head & (RING_MSG_HEADER - 1))) {
+        if (!r->consumer_error)
+            ring_consumer_fail(r);
+        return NULL;
+    }
+    /* Acquire pairs with the release store of the header in
+       ring_msg_commit: the payload is visible once the header is. */
+    word = ring_load_acquire(ring_data_word(r, r->head));
+    if (word == 0)
+        return NULL;
+    if (word - 1 > ring_msg_max(r)) {
+        ring_consumer_fail(r);
+        return NULL;
+    }
+    r->msg_size = ring_msg_size(word - 1);
+    *len = (size_t)(word - 1);
+    return r->data + (r->head & r->mask) + RING_MSG_HEADER;
+}
+
+/* Consumer. Drops the record ring_msg_peek() returned; else nothing. */
+RING_INLINE void ring_msg_consume(struct ring *r)
+{
+    uint64_t size = r->msg_size;
+
+    if (size == 0)
+        return;
+    r->msg_size = 0;
+    ring_publish_head(r, r->head + size);
+}
+
+/*
+ * Consumer. Copies the next record to buf and consumes it; returns its
+ * length, -EAGAIN when there is none, -EMSGSIZE when it is longer than
+ * size (the record stays in the ring), or the handle's error.
+ */
+RING_INLINE ssize_t ring_msg_recv(struct ring *r, void *buf, size_t size)
+{
+    size_t len;
+    const void *src = ring_msg_peek(r, &len);
+
+    if (!src)
+        return r->consumer_error ? r->consumer_error : -EAGAIN;
+    if (len > size) {
+        r->msg_size = 0;
+        return -EMSGSIZE;
+    }
+    if (len)
+        memcpy(buf, src, len);
+    ring_msg_consume(r);
+    return (ssize_t)len;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RING_H */
