@@ -1,0 +1,66 @@
+/* test_leaks.c: no descriptor or mapping outlives its ring, counted from
+   /proc/self over thousands of cycles, failed calls included. */
+#define _GNU_SOURCE
+#include "helpers.h"
+#include "ring.h"
+
+#include <criterion/criterion.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void one_cycle(int i)
+{
+    struct ring p, c, extra;
+    int sv[2], fd;
+
+    cr_assert_eq(ring_create(&p, 4096 << (i % 3), RING_PRODUCER), 0);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    cr_assert_eq(ring_send_fd(sv[0], ring_fd(&p)), 0);
+    fd = ring_recv_fd(sv[1]);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(ring_attach(&c, fd, RING_CONSUMER), 0);
+    /* Failed calls must undo what they did, too. */
+    cr_assert_eq(ring_attach(&extra, fd, RING_CONSUMER), -EBUSY);
+    cr_assert_eq(ring_attach(&extra, sv[0], 0), -EINVAL);
+    cr_assert_eq(ring_create(&extra, 0, 0), -EINVAL);
+    cr_assert_eq(ring_msg_send(&p, &i, sizeof i), 0);
+    int got = -1;
+    cr_assert_eq(ring_msg_recv(&c, &got, sizeof got), sizeof got);
+    cr_assert_eq(got, i);
+    ring_close(&c);
+    ring_close(&p);
+    close(fd);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+Test(leaks, thousands_of_cycles_leave_nothing_open, .timeout = 300)
+{
+    one_cycle(0); /* first-use allocations of libc and the runtime */
+    size_t fds = test_count_fds(), maps = test_count_maps();
+
+    for (int i = 1; i <= 3000; i++)
+        one_cycle(i);
+    cr_assert_eq(test_count_fds(), fds);
+    /* Each cycle maps three regions; a leak would show thousands. The
+       slack is for the allocator, which may map an arena of its own. */
+    cr_assert_leq(test_count_maps(), maps + 4, "maps %zu -> %zu", maps,
+                  test_count_maps());
+}
+
+Test(leaks, failed_creates_leave_nothing)
+{
+    struct ring r;
+    size_t fds = test_count_fds(), maps = test_count_maps();
+
+    /* Without huge pages this fails after the memfd exists and the range
+       is reserved; with them it succeeds. Either way nothing stays. */
+    for (int i = 0; i < 200; i++) {
+        int rc = ring_create(&r, 1, RING_HUGEPAGES);
+        cr_assert(rc == 0 || rc == -ENOMEM, "rc %d", rc);
+        ring_close(&r);
+        cr_assert_eq(ring_create(&r, 4096, 0x40), -EINVAL);
+    }
+    cr_assert_eq(test_count_fds(), fds);
+    cr_assert_leq(test_count_maps(), maps + 4);
+}
