@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /*
  * The barrier layer: the only place that names an atomic type or a memory
@@ -457,17 +458,15 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
 }
 
 /*
- * Producer. Publishes the reserved record with its first len bytes
- * (len <= reserved) and ends the reservation. A larger len, or no
- * reservation, is rejected: nothing changes.
+ * Writes the header of the reserved record (len <= reserved) and moves the
+ * producer's own tail past it, without publishing tail. The header store
+ * is the record's commit point: a consumer may take the record from here.
  */
-RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
+RING_INLINE void ring_msg_store(struct ring *r, size_t len)
 {
     uint64_t tail = r->tail;
     uint64_t next = tail + ring_msg_size(len);
 
-    if ((uint64_t)len >= r->msg_reserved)
-        return;
     r->msg_reserved = 0;
     /* Relaxed: the release store of the header below publishes it. */
     ring_store_relaxed(ring_data_word(r, next), 0);
@@ -475,7 +474,22 @@ RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
        ring_msg_peek: the payload and the cleared word after it are
        visible to a consumer that sees this header. */
     ring_store_release(ring_data_word(r, tail), (uint64_t)len + 1);
-    ring_publish_tail(r, next);
+    /* Our own tail moves now: a consumer may already be past this record
+       when we next read head, and head may never pass our tail. */
+    r->tail = next;
+}
+
+/*
+ * Producer. Publishes the reserved record with its first len bytes
+ * (len <= reserved) and ends the reservation. A larger len, or no
+ * reservation, is rejected: nothing changes.
+ */
+RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
+{
+    if ((uint64_t)len >= r->msg_reserved)
+        return;
+    ring_msg_store(r, len);
+    ring_publish_tail(r, r->tail);
 }
 
 /*
@@ -499,6 +513,40 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
         memcpy(dst, msg, len);
     ring_msg_commit(r, len);
     return 0;
+}
+
+/*
+ * Producer. Sends records msgs[0..count) in order, as many as fit, and
+ * publishes them together: one store of tail (and one look for a sleeping
+ * consumer) for the batch. Returns how many were sent (at least 1), or for
+ * the first record -EAGAIN when it does not fit now, -EMSGSIZE when it can
+ * never fit, -EINVAL when bytes were written to this ring before, or the
+ * handle's error. Send the rest again from the count returned.
+ */
+RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
+                                   size_t count)
+{
+    size_t sent = 0;
+
+    for (; sent < count; sent++) {
+        size_t len = msgs[sent].iov_len;
+        void *dst = ring_msg_reserve(r, len);
+
+        if (!dst)
+            break;
+        if (len)
+            memcpy(dst, msgs[sent].iov_base, len);
+        ring_msg_store(r, len);
+    }
+    if (sent) {
+        ring_publish_tail(r, r->tail);
+        return (ssize_t)sent;
+    }
+    if (count == 0)
+        return 0;
+    /* Tells why the first did not fit; sends it if it fits by now. */
+    int rc = ring_msg_send(r, msgs[0].iov_base, msgs[0].iov_len);
+    return rc == 0 ? 1 : rc;
 }
 
 /*

@@ -160,3 +160,42 @@ Test(records, records_after_unaligned_bytes_are_refused)
     cr_assert_eq(len, 3);
     cr_assert_arr_eq(p, "abc", 3);
 }
+
+Test(records, a_batch_is_sent_in_order_as_far_as_it_fits)
+{
+    uint32_t values[600], got;
+    struct iovec iov[600];
+
+    for (uint32_t i = 0; i < 600; i++) {
+        values[i] = i;
+        iov[i].iov_base = &values[i];
+        iov[i].iov_len = (i % 3 == 0) ? 0 : sizeof values[i];
+    }
+    /* 4096 bytes hold 255 records of 8 or 16 bytes plus the cleared word. */
+    ssize_t sent = ring_msg_sendv(&r, iov, 600);
+    cr_assert_gt(sent, 0);
+    cr_assert_lt(sent, 600);
+    cr_assert_eq(ring_msg_sendv(&r, iov + sent, 600 - (size_t)sent), -EAGAIN);
+    for (ssize_t i = 0; i < sent; i++) {
+        ssize_t n = ring_msg_recv(&r, &got, sizeof got);
+        cr_assert_eq(n, (ssize_t)iov[i].iov_len, "record %zd", i);
+        if (n)
+            cr_assert_eq(got, (uint32_t)i);
+    }
+    cr_assert_eq(ring_msg_recv(&r, &got, sizeof got), -EAGAIN);
+    cr_assert_eq(ring_msg_sendv(&r, iov + sent, 600 - (size_t)sent),
+                 600 - sent);
+    cr_assert_eq(ring_msg_sendv(&r, iov, 0), 0);
+}
+
+Test(records, a_batch_reports_why_its_first_record_failed)
+{
+    struct iovec big = {.iov_base = NULL, .iov_len = ring_msg_max(&r) + 1};
+    size_t len;
+
+    cr_assert_eq(ring_msg_sendv(&r, &big, 1), -EMSGSIZE);
+    cr_assert_null(ring_msg_peek(&r, &len));
+    cr_assert_eq(ring_write(&r, "x", 1), 1);
+    struct iovec one = {.iov_base = "y", .iov_len = 1};
+    cr_assert_eq(ring_msg_sendv(&r, &one, 1), -EINVAL);
+}

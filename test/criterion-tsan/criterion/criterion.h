@@ -86,6 +86,10 @@ criterion_fail(const char *file, int line, const char *expr, const char *fmt,
 #define cr_assert(cond, ...) CRITERION_CHECK((cond), #cond, __VA_ARGS__)
 #define cr_assert_eq(a, b, ...)                                                \
     CRITERION_CHECK((a) == (b), #a " == " #b, __VA_ARGS__)
+#define cr_assert_gt(a, b, ...)                                                \
+    CRITERION_CHECK((a) > (b), #a " > " #b, __VA_ARGS__)
+#define cr_assert_neq(a, b, ...)                                               \
+    CRITERION_CHECK((a) != (b), #a " != " #b, __VA_ARGS__)
 #define cr_assert_lt(a, b, ...)                                                \
     CRITERION_CHECK((a) < (b), #a " < " #b, __VA_ARGS__)
 #define cr_assert_leq(a, b, ...)                                               \
