@@ -69,11 +69,22 @@ extern "C" {
  * own 128 bytes so that two threads sharing one handle never share a cache
  * line.
  */
+/* How one side of a handle waits: its spin and its event descriptor. */
+struct ring_waiter {
+    int64_t spin_ns;   /* current spin before sleeping */
+    int spin_fixed;    /* nonzero: spin_ns was set by ring_set_spin */
+    int event_fd;      /* epoll descriptor for event loops, or -1 */
+    int event_inotify; /* watches the memfd for the peer's doorbell */
+    int event_timer;   /* ticks while armed, to notice a dead peer */
+};
+
 struct ring {
     /* Setup: read-only once the handle is open. */
     unsigned char *data;                /* first copy of the data pages */
     RING_ATOMIC(uint64_t) *tail_shared; /* producer's index, shared */
     RING_ATOMIC(uint64_t) *head_shared; /* consumer's index, shared */
+    RING_ATOMIC(uint64_t) *read_want;   /* tail a sleeping consumer needs */
+    RING_ATOMIC(uint64_t) *write_want;  /* head a sleeping producer needs */
     void *control;                      /* the shared control page */
     void *map_base;                     /* start of the whole mapping */
     uint64_t capacity;                  /* data bytes, a power of two */
@@ -84,7 +95,7 @@ struct ring {
     unsigned roles;                     /* RING_PRODUCER | RING_CONSUMER */
     unsigned flags;                     /* RING_HUGEPAGES */
     int pid;                            /* process that opened the handle */
-    unsigned char setup_pad[128 - 84];
+    unsigned char setup_pad[128 - 100];
 
     /* Producer: written only by the producer. */
     uint64_t tail;         /* own index: bytes ever committed */
@@ -93,14 +104,16 @@ struct ring {
     uint64_t msg_reserved; /* record length granted + 1, or 0 */
     int producer_error;    /* 0, -EPROTO, -EPERM (no producer role), -EBADF */
     int producer_records;  /* this producer has announced records */
-    unsigned char producer_pad[128 - 40];
+    struct ring_waiter producer_wait;
+    unsigned char producer_pad[128 - 64];
 
     /* Consumer: written only by the consumer. */
     uint64_t head;       /* own index: bytes ever consumed */
     uint64_t tail_cache; /* producer's index, as last read */
     uint64_t msg_size;   /* bytes of the record ring_msg_peek returned */
     int consumer_error;  /* 0, -EPROTO, -EPERM (no consumer role), -EBADF */
-    unsigned char consumer_pad[128 - 28];
+    struct ring_waiter consumer_wait;
+    unsigned char consumer_pad[128 - 56];
 };
 
 /* ---------------------------------------------------------------------- */
@@ -165,6 +178,81 @@ RING_API int ring_send_fd(int sock, int fd);
 RING_API int ring_recv_fd(int sock);
 
 /* ---------------------------------------------------------------------- */
+/* Waiting (libring).                                                      */
+
+/*
+ * Consumer. Waits until at least len bytes are readable (for records: len
+ * bytes of records, headers included; 1 waits for any record). Spins
+ * briefly, then sleeps in the kernel on a futex shared with the producer,
+ * which wakes it once that much has arrived. timeout_ms < 0 waits forever,
+ * 0 only looks. Returns 0 when the condition holds, -ETIMEDOUT, -EINTR
+ * when a signal handler ran while it slept (with or without SA_RESTART,
+ * as poll() does),
+ * -EPIPE when the producer has closed or died and the condition can no
+ * longer become true (what it committed before stays readable, to the last
+ * byte), -EINVAL for len > capacity, or the handle's error (-EPROTO,
+ * -EPERM without the consumer role, -EBADF when closed). A producer that
+ * has not attached yet is waited for. A producer killed without closing is
+ * noticed within 100 ms.
+ */
+RING_API int ring_wait_readable(struct ring *r, size_t len, int timeout_ms);
+
+/*
+ * Producer. Waits until at least len bytes are free; the mirror of
+ * ring_wait_readable, with -EPIPE once the consumer has closed or died
+ * and len bytes are not free.
+ */
+RING_API int ring_wait_writable(struct ring *r, size_t len, int timeout_ms);
+
+/*
+ * How long a wait spins before it sleeps, for both sides of the handle:
+ * spin_ns < 0 adapts to how soon the peer usually answers (the default,
+ * within 0 to 100 us), 0 never spins, > 0 spins that many nanoseconds.
+ * Spinning burns CPU to save the kernel's wake-up latency. Returns 0, or
+ * -EBADF on a closed handle.
+ */
+RING_API int ring_set_spin(struct ring *r, long spin_ns);
+
+/*
+ * A descriptor for poll/epoll, owned by the handle: readable when role
+ * (RING_CONSUMER or RING_PRODUCER; 0 for a handle with one role) may make
+ * progress, once armed with ring_event_arm(). It costs the peer nothing
+ * until armed. While armed it also turns readable every 50 ms or so, so
+ * that an event loop notices a peer that died without closing. Returns
+ * the descriptor (the same one on every call), -EINVAL for a role the
+ * handle does not hold, -EOPNOTSUPP for a huge-page ring, or -errno.
+ */
+RING_API int ring_event_fd(struct ring *r, unsigned role);
+
+/*
+ * Clears role's event descriptor and asks the peer to make it readable
+ * once len bytes are readable (consumer) or free (producer). Returns 1
+ * when that already holds (do not wait), 0 when armed (wait for the
+ * descriptor, then call this again), or the error ring_wait_readable or
+ * ring_wait_writable would return (-EPIPE once the peer is gone and the
+ * condition cannot hold).
+ */
+RING_API int ring_event_arm(struct ring *r, unsigned role, size_t len);
+
+/*
+ * Counters kept in the shared page (the peer can lie about them). A
+ * missed wake-up is a sleep that ended by its 50 ms time slice although
+ * what it waited for had come and no wake-up with it: a lost wake-up, or
+ * a waker preempted for that long between its publish and its wake-up.
+ */
+struct ring_stats {
+    uint64_t consumer_sleeps; /* times the consumer slept in the kernel */
+    uint64_t consumer_wakes;  /* times the producer woke it */
+    uint64_t consumer_missed; /* missed wake-ups, see above */
+    uint64_t producer_sleeps;
+    uint64_t producer_wakes;
+    uint64_t producer_missed;
+};
+
+/* Fills *stats. Returns 0, or -EBADF on a closed handle. */
+RING_API int ring_get_stats(const struct ring *r, struct ring_stats *stats);
+
+/* ---------------------------------------------------------------------- */
 /* The barrier layer, used by the fast path below.                         */
 
 RING_INLINE uint64_t ring_load_acquire(const RING_ATOMIC(uint64_t) *p)
@@ -180,6 +268,18 @@ RING_INLINE void ring_store_release(RING_ATOMIC(uint64_t) *p, uint64_t v)
 RING_INLINE void ring_store_relaxed(RING_ATOMIC(uint64_t) *p, uint64_t v)
 {
     RING_ATOMIC_NS atomic_store_explicit(p, v, RING_MO(relaxed));
+}
+
+/* A store that is also a full fence (xchg on x86): nothing after it,
+   load or store, is ordered before it. */
+RING_INLINE void ring_store_fence(RING_ATOMIC(uint64_t) *p, uint64_t v)
+{
+    (void)RING_ATOMIC_NS atomic_exchange_explicit(p, v, RING_MO(seq_cst));
+}
+
+RING_INLINE uint64_t ring_load_seq_cst(const RING_ATOMIC(uint64_t) *p)
+{
+    return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(seq_cst));
 }
 
 /* The 8-byte word at index pos of the data: a record header. */
@@ -228,14 +328,30 @@ RING_INLINE int ring_refresh_head(struct ring *r, uint64_t need)
     return need <= ring_free_cached(r);
 }
 
-/* Makes the first bytes up to tail visible to the consumer. */
+/* Out of line: wakes a consumer that sleeps until tail reaches want. */
+RING_API void ring_wake_consumer(struct ring *r, uint64_t want);
+
+/*
+ * Makes the bytes up to tail visible to the consumer, then looks for a
+ * consumer asleep until they arrive. Costs no system call when nobody
+ * sleeps, and wakes a sleeper only once what it waits for is there.
+ */
 RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
 {
+    uint64_t want;
+
     r->tail = tail;
-    /* Release pairs with the consumer's acquire load of tail in
-       ring_refresh_tail: the bytes written before this store are visible to
-       a consumer that sees the new tail. */
-    ring_store_release(r->tail_shared, tail);
+    /* Release (part of this seq_cst store) pairs with the consumer's
+       acquire load of tail in ring_refresh_tail: the bytes written before
+       are visible to a consumer that sees the new tail. The store is also
+       a full fence, ordering "publish tail" before "look for a waiter":
+       it pairs with the seq_cst store of read_want and load of tail in
+       ring_wait_readable (and ring_event_arm), so either we see the
+       waiter or it sees our tail, and no wake-up is lost. */
+    ring_store_fence(r->tail_shared, tail);
+    want = ring_load_seq_cst(r->read_want);
+    if (want != 0 && (int64_t)(tail - want) >= 0)
+        ring_wake_consumer(r, want);
 }
 
 /*
@@ -331,14 +447,27 @@ RING_INLINE void ring_refresh_tail(struct ring *r)
     r->tail_cache = tail;
 }
 
-/* Gives the first bytes up to head back to the producer. */
+/* Out of line: wakes a producer that sleeps until head reaches want. */
+RING_API void ring_wake_producer(struct ring *r, uint64_t want);
+
+/*
+ * Gives the bytes up to head back to the producer, then looks for a
+ * producer asleep until that much space is free.
+ */
 RING_INLINE void ring_publish_head(struct ring *r, uint64_t head)
 {
+    uint64_t want;
+
     r->head = head;
-    /* Release pairs with the producer's acquire load of head in
-       ring_refresh_head: our reads of the consumed bytes are done before
-       the producer may overwrite them. */
-    ring_store_release(r->head_shared, head);
+    /* Release (part of this seq_cst store) pairs with the producer's
+       acquire load of head in ring_refresh_head: our reads of the consumed
+       bytes are done before the producer may overwrite them. As a full
+       fence it pairs with ring_wait_writable, as ring_publish_tail does
+       with ring_wait_readable. */
+    ring_store_fence(r->head_shared, head);
+    want = ring_load_seq_cst(r->write_want);
+    if (want != 0 && (int64_t)(head - want) >= 0)
+        ring_wake_producer(r, want);
 }
 
 /*

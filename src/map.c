@@ -93,6 +93,8 @@ int ring_map(struct ring *r, const struct ring_geometry *g, int writable_data,
     r->mask = g->capacity - 1;
     r->tail_shared = &((struct ring_control *)(void *)base)->tail;
     r->head_shared = &((struct ring_control *)(void *)base)->head;
+    r->read_want = &((struct ring_control *)(void *)base)->read_want;
+    r->write_want = &((struct ring_control *)(void *)base)->write_want;
     return 0;
 }
 

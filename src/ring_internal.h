@@ -64,8 +64,33 @@ struct ring_control {
 
     /* Block 3: roles, written at attach and close. */
     _Atomic uint32_t role_state[2]; /* enum ring_role_state */
-    unsigned char role_pad[RING_BLOCK - 8];
+    uint64_t doorbell; /* written with pwrite to wake inotify watchers */
+    unsigned char role_pad[RING_BLOCK - 16];
+
+    /* Block 4: a consumer waiting for data. It writes read_want and
+       read_notify before it sleeps; the producer reads read_want after
+       every publish of tail, and claims a wake-up by clearing it. */
+    _Atomic uint64_t read_want;   /* tail it waits for; 0: nobody waits */
+    _Atomic uint32_t read_futex;  /* bumped by the producer to wake it */
+    _Atomic uint32_t read_notify; /* RING_NOTIFY_* */
+    _Atomic uint64_t read_sleeps; /* counters, for ring_get_stats */
+    _Atomic uint64_t read_wakes;
+    _Atomic uint64_t read_missed;
+    unsigned char read_pad[RING_BLOCK - 40];
+
+    /* Block 5: a producer waiting for space, the mirror of block 4. */
+    _Atomic uint64_t write_want; /* head it waits for; 0: nobody waits */
+    _Atomic uint32_t write_futex;
+    _Atomic uint32_t write_notify;
+    _Atomic uint64_t write_sleeps;
+    _Atomic uint64_t write_wakes;
+    _Atomic uint64_t write_missed;
+    unsigned char write_pad[RING_BLOCK - 40];
 };
+
+/* How a waiter wants to be woken (read_notify, write_notify). */
+#define RING_NOTIFY_FUTEX 1u /* FUTEX_WAKE on the futex word */
+#define RING_NOTIFY_EVENT 2u /* a pwrite on the doorbell, for inotify */
 
 _Static_assert(offsetof(struct ring_control, magic) == 0, "layout");
 _Static_assert(offsetof(struct ring_control, layout_version) == 8, "layout");
@@ -78,7 +103,11 @@ _Static_assert(offsetof(struct ring_control, records) == 1 * RING_BLOCK + 8,
 _Static_assert(offsetof(struct ring_control, head) == 2 * RING_BLOCK, "layout");
 _Static_assert(offsetof(struct ring_control, role_state) == 3 * RING_BLOCK,
                "layout");
-_Static_assert(sizeof(struct ring_control) == 4 * RING_BLOCK, "layout");
+_Static_assert(offsetof(struct ring_control, read_want) == 4 * RING_BLOCK,
+               "layout");
+_Static_assert(offsetof(struct ring_control, write_want) == 5 * RING_BLOCK,
+               "layout");
+_Static_assert(sizeof(struct ring_control) == 6 * RING_BLOCK, "layout");
 _Static_assert(sizeof(struct ring_control) <= 4096, "one page at most");
 _Static_assert(sizeof(_Atomic uint64_t) == 8, "lock-free 64-bit atomics");
 
@@ -109,6 +138,19 @@ RING_HIDDEN int ring_validate_geometry(const struct ring_geometry *g,
 /* role.c: one live holder per role. */
 RING_HIDDEN int ring_roles_lock(struct ring *r, unsigned roles);
 RING_HIDDEN void ring_roles_release(struct ring *r);
+
+/* wait.c: waking, and telling whether the peer is gone. */
+RING_HIDDEN void ring_wake_all(struct ring *r);
+RING_HIDDEN int ring_peer_gone(const struct ring *r, enum ring_role peer,
+                               int ask_kernel);
+RING_HIDDEN void ring_waiters_reset(struct ring *r);
+/* 1 when len is readable (writable) already, 0 when announced with the
+   doorbell as the signal, or -errno. */
+RING_HIDDEN int ring_event_announce(struct ring *r, enum ring_role role,
+                                    uint64_t len, int ask_kernel);
+
+/* event.c: descriptors for event loops. */
+RING_HIDDEN void ring_event_close_all(struct ring *r);
 
 /* setup.c */
 RING_HIDDEN struct ring_control *ring_control_of(const struct ring *r);

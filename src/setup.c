@@ -38,11 +38,13 @@ static void reset(struct ring *r)
     r->lock_fd = -1;
     r->producer_error = -EBADF;
     r->consumer_error = -EBADF;
+    ring_waiters_reset(r);
 }
 
 /* Undoes a partly opened handle: mapping, locks, descriptor. */
 static int fail(struct ring *r, int rc)
 {
+    ring_event_close_all(r);
     ring_unmap(r);
     ring_roles_release(r);
     if (r->fd >= 0)
@@ -250,11 +252,16 @@ void ring_close(struct ring *r)
             close(r->fd);
         if (r->lock_fd >= 0)
             close(r->lock_fd);
+        ring_event_close_all(r);
         reset(r);
         return;
     }
-    if (r->control)
+    if (r->control) {
         mark_roles(r, RING_ROLE_CLOSED);
+        /* A peer asleep learns at once that we are gone. */
+        ring_wake_all(r);
+    }
+    ring_event_close_all(r);
     ring_unmap(r);
     ring_roles_release(r);
     if (r->fd >= 0)

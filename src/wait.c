@@ -1,0 +1,489 @@
+/*
+ * wait.c: waiting and waking.
+ *
+ * A waiter spins for a while (bounded, with the CPU's pause hint), then
+ * sleeps on a futex word in the shared control page; a shared futex, not
+ * a private one, because the peer is another process. Before it sleeps it
+ * announces what it waits for (read_want: the tail it needs; write_want:
+ * the head), with a seq_cst store, then looks at the peer's index again
+ * with a seq_cst load. The peer publishes its index with a seq_cst store,
+ * then loads the want word (ring_publish_tail, ring_publish_head). Of two
+ * such pairs at least one side sees the other's store, so either the
+ * waiter sees the index and does not sleep, or the peer sees the waiter
+ * and wakes it: no wake-up is lost. The peer wakes only a waiter whose
+ * condition now holds, and makes no system call when nobody sleeps.
+ *
+ * The futex word is a sequence the waker bumps before FUTEX_WAKE, and the
+ * waiter reads before it announces itself: a wake-up that comes between
+ * its last look and its sleep changes the word, and the kernel refuses to
+ * sleep on a stale value.
+ *
+ * A sleeping waiter wakes at least every RING_WAIT_SLICE_MS to ask the
+ * kernel whether the peer still holds its role (role.c): a peer killed
+ * without closing is noticed within 100 ms.
+ */
+#define _GNU_SOURCE
+#include "ring_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RING_WAIT_SLICE_MS 50
+/* The adaptive spin stays within [0, RING_SPIN_MAX_NS]. */
+#define RING_SPIN_MAX_NS   100000
+#define RING_SPIN_START_NS 20000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Sleeps while *word == expected, until the absolute CLOCK_MONOTONIC
+   deadline. Returns 0 (woken, or the word changed), -ETIMEDOUT, -EINTR. */
+static int futex_wait_until(_Atomic uint32_t *word, uint32_t expected,
+                            int64_t deadline_ns)
+{
+    struct timespec ts = {
+        .tv_sec = (time_t)(deadline_ns / 1000000000),
+        .tv_nsec = (long)(deadline_ns % 1000000000),
+    };
+
+    if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET, expected, &ts, NULL,
+                FUTEX_BITSET_MATCH_ANY) == 0)
+        return 0;
+    if (errno == EAGAIN)
+        return 0;
+    return -errno;
+}
+
+static void futex_wake(_Atomic uint32_t *word)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Rings the doorbell that inotify watchers of the memfd hear (event.c).
+   Through the handle's private description, opened by path: the kernel
+   sends no fsnotify event for writes through the memfd's own description,
+   which is a pseudo file. */
+static void ring_doorbell(const struct ring *r)
+{
+    static const unsigned char zero;
+
+    (void)!pwrite(r->lock_fd, &zero, 1,
+                  (off_t)offsetof(struct ring_control, doorbell));
+}
+
+/* Wakes whoever waits on one side: claims the wake-up by clearing want
+   (so that a burst of commits makes one system call, not many), then
+   bumps the futex word and wakes it, and rings the doorbell for an event
+   loop. */
+static void wake(struct ring *r, _Atomic uint64_t *want, uint64_t seen,
+                 _Atomic uint32_t *futex, _Atomic uint32_t *notify,
+                 _Atomic uint64_t *wakes)
+{
+    /* Relaxed CAS: the futex word below carries the ordering. If the
+       waiter has re-armed with another value it is awake, and looks at
+       our index itself after its fence. */
+    if (!atomic_compare_exchange_strong_explicit(
+            want, &seen, 0, memory_order_relaxed, memory_order_relaxed))
+        return;
+    /* Release pairs with the acquire load of the futex word in
+       wait_until: a waiter that sees the new sequence sees our index. */
+    atomic_fetch_add_explicit(futex, 1, memory_order_release);
+    atomic_fetch_add_explicit(wakes, 1, memory_order_relaxed);
+    if (atomic_load_explicit(notify, memory_order_relaxed) & RING_NOTIFY_EVENT)
+        ring_doorbell(r);
+    futex_wake(futex);
+}
+
+void ring_wake_consumer(struct ring *r, uint64_t want)
+{
+    struct ring_control *c = ring_control_of(r);
+
+    wake(r, &c->read_want, want, &c->read_futex, &c->read_notify,
+         &c->read_wakes);
+}
+
+void ring_wake_producer(struct ring *r, uint64_t want)
+{
+    struct ring_control *c = ring_control_of(r);
+
+    wake(r, &c->write_want, want, &c->write_futex, &c->write_notify,
+         &c->write_wakes);
+}
+
+/* At close: wakes every waiter, whatever it waits for, so that it learns
+   at once that this side is gone. */
+void ring_wake_all(struct ring *r)
+{
+    struct ring_control *c = ring_control_of(r);
+
+    /* Release pairs with the acquire load in wait_until. */
+    atomic_fetch_add_explicit(&c->read_futex, 1, memory_order_release);
+    atomic_fetch_add_explicit(&c->write_futex, 1, memory_order_release);
+    if ((atomic_load_explicit(&c->read_notify, memory_order_relaxed) |
+         atomic_load_explicit(&c->write_notify, memory_order_relaxed)) &
+        RING_NOTIFY_EVENT)
+        ring_doorbell(r);
+    futex_wake(&c->read_futex);
+    futex_wake(&c->write_futex);
+}
+
+/*
+ * Is the holder of peer's role gone (closed, or dead) for good, as far as
+ * this waiter is concerned? A role nobody has taken yet is not gone: its
+ * holder is still to come. A holder that closed says so in the shared
+ * page; one that died cannot, and then the truth is the kernel's: the
+ * role's lock is free once its holder's description is closed, which
+ * dying does. Asking the kernel is a system call, so only when ask_kernel.
+ */
+int ring_peer_gone(const struct ring *r, enum ring_role peer, int ask_kernel)
+{
+    struct ring_control *c = ring_control_of(r);
+    /* Acquire pairs with the release stores in mark_roles (setup.c). */
+    uint32_t state =
+        atomic_load_explicit(&c->role_state[peer], memory_order_acquire);
+    struct flock lock = {
+        .l_type = F_WRLCK,
+        .l_whence = SEEK_SET,
+        .l_start = (off_t)peer,
+        .l_len = 1,
+    };
+
+    /* A handle holding both roles is its own peer, alive while open. */
+    if (r->roles & (peer == RING_ROLE_PRODUCER ? RING_PRODUCER : RING_CONSUMER))
+        return 0;
+    if (state == RING_ROLE_NEVER)
+        return 0;
+    if (state == RING_ROLE_CLOSED)
+        return 1;
+    if (!ask_kernel)
+        return 0;
+    if (fcntl(r->lock_fd, F_OFD_GETLK, &lock) != 0)
+        return 0; /* cannot tell: keep waiting, the timeout holds */
+    return lock.l_type == F_UNLCK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The two conditions, seen from the waiting side.                         */
+
+/*
+ * Bytes of records committed past head whose tail was never published: a
+ * producer that dies between storing a record's header (its commit point)
+ * and storing tail leaves them. Walks the headers, as the consumer would.
+ */
+static uint64_t records_past_tail(struct ring *r)
+{
+    uint64_t pos = r->head, max = ring_msg_max(r);
+
+    if (!atomic_load_explicit(&ring_control_of(r)->records,
+                              memory_order_acquire) ||
+        (pos & (RING_MSG_HEADER - 1)))
+        return 0;
+    while (pos - r->head < r->capacity) {
+        /* Acquire pairs with the header's release store in
+           ring_msg_store. */
+        uint64_t word = ring_load_acquire(ring_data_word(r, pos));
+
+        if (word == 0 || word - 1 > max ||
+            pos - r->head + ring_msg_size(word - 1) > r->capacity)
+            break;
+        pos += ring_msg_size(word - 1);
+    }
+    return pos - r->head;
+}
+
+static int readable_holds(struct ring *r, uint64_t len)
+{
+    return ring_readable(r) >= len;
+}
+
+static int writable_holds(struct ring *r, uint64_t len)
+{
+    return ring_writable(r) >= len;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The wait itself.                                                        */
+
+struct wait_side {
+    struct ring_waiter *waiter;
+    int *error;
+    int (*holds)(struct ring *r, uint64_t len);
+    uint64_t (*target)(const struct ring *r, uint64_t len);
+    _Atomic uint64_t *want;
+    _Atomic uint32_t *futex;
+    _Atomic uint32_t *notify;
+    _Atomic uint64_t *sleeps;
+    _Atomic uint64_t *missed;
+    enum ring_role peer;
+};
+
+static uint64_t read_target(const struct ring *r, uint64_t len)
+{
+    return r->head + len;
+}
+
+static uint64_t write_target(const struct ring *r, uint64_t len)
+{
+    return r->tail + len - r->capacity;
+}
+
+static struct wait_side side_of(struct ring *r, enum ring_role role)
+{
+    struct ring_control *c = ring_control_of(r);
+    struct wait_side s;
+
+    if (role == RING_ROLE_CONSUMER) {
+        s = (struct wait_side){
+            &r->consumer_wait,  &r->consumer_error, readable_holds,
+            read_target,        &c->read_want,      &c->read_futex,
+            &c->read_notify,    &c->read_sleeps,    &c->read_missed,
+            RING_ROLE_PRODUCER,
+        };
+    } else {
+        s = (struct wait_side){
+            &r->producer_wait,  &r->producer_error, writable_holds,
+            write_target,       &c->write_want,     &c->write_futex,
+            &c->write_notify,   &c->write_sleeps,   &c->write_missed,
+            RING_ROLE_CONSUMER,
+        };
+    }
+    return s;
+}
+
+/* The answer once the peer is gone: the condition, looked at one last
+   time (the peer may have committed just before it went), else -EPIPE. */
+static int gone_answer(struct ring *r, const struct wait_side *s, uint64_t len)
+{
+    if (s->holds(r, len))
+        return 0;
+    if (s->peer == RING_ROLE_PRODUCER && records_past_tail(r) >= len)
+        return 0;
+    return *s->error ? *s->error : -EPIPE;
+}
+
+/* Learns from one wait how soon the peer answered: the spin follows about
+   twice that, so a peer that answers within the spin is caught spinning,
+   and one that answers slowly costs little CPU. */
+static void adapt_spin(struct ring_waiter *w, int64_t answered_ns)
+{
+    int64_t target;
+
+    if (w->spin_fixed)
+        return;
+    target = answered_ns < RING_SPIN_MAX_NS / 2 ? 2 * answered_ns : 0;
+    /* Moves a quarter of the way: one odd wait does not undo the rest. */
+    w->spin_ns += (target - w->spin_ns) / 4;
+    if (w->spin_ns < 0)
+        w->spin_ns = 0;
+    if (w->spin_ns > RING_SPIN_MAX_NS)
+        w->spin_ns = RING_SPIN_MAX_NS;
+}
+
+/*
+ * Announces what we wait for and looks once more; returns 1 when the
+ * condition holds after all. The seq_cst store of want and the seq_cst
+ * load of the peer's index (inside holds) pair with the seq_cst store of
+ * the index and load of want in ring_publish_tail/ring_publish_head.
+ */
+static int announce(struct ring *r, const struct wait_side *s, uint64_t len,
+                    uint32_t how)
+{
+    atomic_store_explicit(s->notify, how, memory_order_relaxed);
+    atomic_store_explicit(s->want, s->target(r, len), memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst);
+    return s->holds(r, len);
+}
+
+static void withdraw(const struct wait_side *s)
+{
+    atomic_store_explicit(s->want, 0, memory_order_relaxed);
+}
+
+static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
+                      int timeout_ms)
+{
+    struct wait_side s;
+    int64_t start, deadline, spin_end, now;
+    int rc;
+
+    if (r->control == NULL)
+        return -EBADF;
+    s = side_of(r, role);
+    if (*s.error)
+        return *s.error;
+    if (len > r->capacity)
+        return -EINVAL;
+    if (s.holds(r, len))
+        return 0;
+    if (timeout_ms == 0)
+        return ring_peer_gone(r, s.peer, 1) ? gone_answer(r, &s, len)
+                                            : -ETIMEDOUT;
+
+    start = now_ns();
+    deadline =
+        timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000;
+    spin_end = start + s.waiter->spin_ns;
+    if (spin_end > deadline)
+        spin_end = deadline;
+
+    /* Spin: look every few pause hints, read the clock now and then. */
+    for (now = start; now < spin_end; now = now_ns()) {
+        for (int i = 0; i < 32; i++) {
+            if (s.holds(r, len)) {
+                adapt_spin(s.waiter, now_ns() - start);
+                return 0;
+            }
+            cpu_relax();
+        }
+    }
+    if (*s.error)
+        return *s.error;
+
+    /* Sleep, in slices, until it holds, the peer goes, or time is up.
+       The kernel is asked about a dead peer before the first sleep and
+       after every slice that ran out. */
+    rc = 0;
+    for (int ask_kernel = 1;; ask_kernel = rc == -ETIMEDOUT) {
+        /* Acquire pairs with the release bump in wake(): if we see the new
+           sequence, we see the index it was bumped for. */
+        uint32_t seq = atomic_load_explicit(s.futex, memory_order_acquire);
+        int64_t slice_end;
+
+        if (announce(r, &s, len, RING_NOTIFY_FUTEX)) {
+            withdraw(&s);
+            adapt_spin(s.waiter, now_ns() - start);
+            return 0;
+        }
+        if (*s.error) {
+            withdraw(&s);
+            return *s.error;
+        }
+        if (ring_peer_gone(r, s.peer, ask_kernel)) {
+            withdraw(&s);
+            return gone_answer(r, &s, len);
+        }
+        now = now_ns();
+        if (now >= deadline) {
+            withdraw(&s);
+            return -ETIMEDOUT;
+        }
+        slice_end = now + (int64_t)RING_WAIT_SLICE_MS * 1000000;
+        if (slice_end > deadline)
+            slice_end = deadline;
+        atomic_fetch_add_explicit(s.sleeps, 1, memory_order_relaxed);
+        rc = futex_wait_until(s.futex, seq, slice_end);
+        if (rc == -EINTR) {
+            withdraw(&s);
+            return -EINTR;
+        }
+        /* The slice ran out with no wake-up, yet the condition holds: a
+           wake-up was lost (see struct ring_stats). */
+        if (rc == -ETIMEDOUT && slice_end < deadline &&
+            atomic_load_explicit(s.futex, memory_order_acquire) == seq &&
+            s.holds(r, len))
+            atomic_fetch_add_explicit(s.missed, 1, memory_order_relaxed);
+    }
+}
+
+int ring_wait_readable(struct ring *r, size_t len, int timeout_ms)
+{
+    return wait_until(r, RING_ROLE_CONSUMER, len, timeout_ms);
+}
+
+int ring_wait_writable(struct ring *r, size_t len, int timeout_ms)
+{
+    return wait_until(r, RING_ROLE_PRODUCER, len, timeout_ms);
+}
+
+int ring_set_spin(struct ring *r, long spin_ns)
+{
+    struct ring_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
+
+    if (r->control == NULL)
+        return -EBADF;
+    for (int i = 0; i < 2; i++) {
+        sides[i]->spin_fixed = spin_ns >= 0;
+        sides[i]->spin_ns = spin_ns >= 0 ? spin_ns : RING_SPIN_START_NS;
+    }
+    return 0;
+}
+
+void ring_waiters_reset(struct ring *r)
+{
+    struct ring_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
+
+    for (int i = 0; i < 2; i++) {
+        sides[i]->spin_ns = RING_SPIN_START_NS;
+        sides[i]->spin_fixed = 0;
+        sides[i]->event_fd = -1;
+        sides[i]->event_inotify = -1;
+        sides[i]->event_timer = -1;
+    }
+}
+
+int ring_get_stats(const struct ring *r, struct ring_stats *stats)
+{
+    struct ring_control *c = ring_control_of(r);
+
+    if (c == NULL)
+        return -EBADF;
+    stats->consumer_sleeps =
+        atomic_load_explicit(&c->read_sleeps, memory_order_relaxed);
+    stats->consumer_wakes =
+        atomic_load_explicit(&c->read_wakes, memory_order_relaxed);
+    stats->consumer_missed =
+        atomic_load_explicit(&c->read_missed, memory_order_relaxed);
+    stats->producer_sleeps =
+        atomic_load_explicit(&c->write_sleeps, memory_order_relaxed);
+    stats->producer_wakes =
+        atomic_load_explicit(&c->write_wakes, memory_order_relaxed);
+    stats->producer_missed =
+        atomic_load_explicit(&c->write_missed, memory_order_relaxed);
+    return 0;
+}
+
+/* For event.c: the same announcement, with the doorbell as the signal. */
+int ring_event_announce(struct ring *r, enum ring_role role, uint64_t len,
+                        int ask_kernel)
+{
+    struct wait_side s = side_of(r, role);
+
+    if (*s.error)
+        return *s.error;
+    if (len > r->capacity)
+        return -EINVAL;
+    if (s.holds(r, len))
+        return 1;
+    if (announce(r, &s, len, RING_NOTIFY_EVENT)) {
+        withdraw(&s);
+        return 1;
+    }
+    if (ring_peer_gone(r, s.peer, ask_kernel)) {
+        withdraw(&s);
+        int rc = gone_answer(r, &s, len);
+        return rc == 0 ? 1 : rc;
+    }
+    return 0;
+}
