@@ -41,6 +41,16 @@ void criterion_fail(const char *file, int line, const char *expr,
     _exit(1);
 }
 
+void criterion_log(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
 static const struct criterion_suite *suite_of(const struct criterion_test *t)
 {
     for (const struct criterion_suite *s = suites; s; s = s->next)

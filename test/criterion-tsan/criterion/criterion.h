@@ -40,6 +40,7 @@ struct criterion_suite {
 };
 
 void criterion_register_test(struct criterion_test *test);
+__attribute__((format(printf, 1, 2))) void criterion_log(const char *fmt, ...);
 void criterion_register_suite(struct criterion_suite *suite);
 __attribute__((noreturn, format(printf, 4, 5))) void
 criterion_fail(const char *file, int line, const char *expr, const char *fmt,
@@ -84,6 +85,9 @@ criterion_fail(const char *file, int line, const char *expr, const char *fmt,
     } while (0)
 
 #define cr_assert(cond, ...) CRITERION_CHECK((cond), #cond, __VA_ARGS__)
+#define cr_assert_fail(...)                                                    \
+    criterion_fail(__FILE__, __LINE__, "fail", "" __VA_ARGS__)
+#define cr_log_info(...) criterion_log(__VA_ARGS__)
 #define cr_assert_eq(a, b, ...)                                                \
     CRITERION_CHECK((a) == (b), #a " == " #b, __VA_ARGS__)
 #define cr_assert_gt(a, b, ...)                                                \
