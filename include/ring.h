@@ -355,13 +355,26 @@ RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
 }
 
 /*
+ * Ends any reservation. Every publish of tail does: a reservation made
+ * before a ring_write (or a record) points at bytes that are no longer
+ * free, and committing it would overfill the ring.
+ */
+RING_INLINE void ring_end_reservations(struct ring *r)
+{
+    r->reserved = 0;
+    r->msg_reserved = 0;
+}
+
+/*
  * Producer. Returns a pointer to len contiguous writable bytes, or NULL
  * when fewer than len bytes are free (always NULL for len > capacity, and
  * once the handle has failed). Nothing is visible until ring_commit().
  */
 RING_INLINE void *ring_reserve(struct ring *r, size_t len)
 {
-    if (len > ring_free_cached(r) && !ring_refresh_head(r, len))
+    /* Reserving nothing still asks the slow path, which knows whether
+       this side has failed: a failed side returns nothing, ever. */
+    if ((len > ring_free_cached(r) || len == 0) && !ring_refresh_head(r, len))
         return NULL;
     r->reserved = len;
     return r->data + (r->tail & r->mask);
@@ -369,13 +382,14 @@ RING_INLINE void *ring_reserve(struct ring *r, size_t len)
 
 /*
  * Producer. Publishes the first len bytes of the last reservation and ends
- * it. A len larger than what was reserved is rejected: nothing changes.
+ * it. A len larger than what was reserved, or a reservation that a later
+ * write ended, is rejected: nothing changes.
  */
 RING_INLINE void ring_commit(struct ring *r, size_t len)
 {
     if (len > r->reserved)
         return;
-    r->reserved = 0;
+    ring_end_reservations(r);
     if (len)
         ring_publish_tail(r, r->tail + len);
 }
@@ -397,6 +411,7 @@ RING_INLINE size_t ring_write(struct ring *r, const void *src, size_t len)
     if (len == 0)
         return 0;
     memcpy(r->data + (r->tail & r->mask), src, len);
+    ring_end_reservations(r);
     ring_publish_tail(r, r->tail + len);
     return len;
 }
@@ -596,7 +611,7 @@ RING_INLINE void ring_msg_store(struct ring *r, size_t len)
     uint64_t tail = r->tail;
     uint64_t next = tail + ring_msg_size(len);
 
-    r->msg_reserved = 0;
+    ring_end_reservations(r);
     /* Relaxed: the release store of the header below publishes it. */
     ring_store_relaxed(ring_data_word(r, next), 0);
     /* Release pairs with the consumer's acquire load of the header in

@@ -14,6 +14,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04 /* Linux 6.5: a pidfd of the sender (SO_PASSPIDFD) */
+#endif
+
 /* Room for more descriptors than we accept, so that extras arrive (and are
    closed) instead of being dropped as truncation. */
 #define RING_RECV_FDS_MAX 16
@@ -97,10 +101,20 @@ int ring_recv_fd(int sock)
         const unsigned char *limit =
             (const unsigned char *)control.buf + msg.msg_controllen;
 
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
         if (end > limit)
             end = limit;
+        if (c->cmsg_level != SOL_SOCKET)
+            continue;
+        /* A socket with SO_PASSPIDFD adds the sender's pidfd: ours now,
+           so ours to close. */
+        if (c->cmsg_type == SCM_PIDFD && data + sizeof(int) <= end) {
+            int pidfd;
+            memcpy(&pidfd, data, sizeof pidfd);
+            close(pidfd);
+            continue;
+        }
+        if (c->cmsg_type != SCM_RIGHTS)
+            continue;
         for (; data + sizeof(int) <= end && count < RING_RECV_FDS_MAX;
              data += sizeof(int))
             memcpy(&fds[count++], data, sizeof(int));
