@@ -103,3 +103,29 @@ Test(regressions, reserving_nothing_without_the_producer_role_gives_null)
     cr_assert_null(ring_reserve(&r, 0));
     ring_close(&r);
 }
+
+/* Found by fuzz_peer: a reservation outlives a ring_write made after it,
+   and ring_commit then publishes past the free space. The ring holds more
+   than its capacity: the producer's ring_writable returns a count larger
+   than the ring (capacity minus a negative number), and the consumer,
+   seeing tail - head > capacity, stops with -EPROTO as if the peer had
+   lied. A commit must never overfill the ring. */
+Test(regressions, commit_after_a_write_cannot_overfill_the_ring)
+{
+    struct ring r;
+    unsigned char fill[4096];
+    size_t cap, len;
+
+    memset(fill, 0x5a, sizeof fill);
+    cr_assert_eq(ring_create(&r, 4096, 0), 0);
+    cap = ring_capacity(&r);
+    cr_assert_leq(cap, sizeof fill);
+    cr_assert_not_null(ring_reserve(&r, 64));
+    cr_assert_eq(ring_write(&r, fill, cap), cap); /* the ring is full */
+    ring_commit(&r, 64);
+    cr_assert_leq(ring_writable(&r), cap, "writable %zu", ring_writable(&r));
+    cr_assert_leq(ring_readable(&r), cap);
+    cr_assert_not_null(ring_peek(&r, &len));
+    cr_assert_eq(ring_error(&r), 0, "the consumer stopped: %d", ring_error(&r));
+    ring_close(&r);
+}
