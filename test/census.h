@@ -15,13 +15,13 @@ struct test_census {
     size_t none_bytes; /* and their total size */
 };
 
-/* Under AddressSanitizer the runtime makes and splits PROT_NONE mappings
-   of its own as it allocates: reservations are not compared there (the
-   descriptors and the memfd mappings still are). */
-#if defined(__SANITIZE_ADDRESS__)
+/* Under AddressSanitizer or ThreadSanitizer the runtime makes and splits
+   PROT_NONE mappings of its own as it allocates: reservations are not
+   compared there (the descriptors and the memfd mappings still are). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TEST_CENSUS_RESERVATIONS 0
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define TEST_CENSUS_RESERVATIONS 0
 #endif
 #endif
