@@ -76,7 +76,7 @@ Test(errors, rejected_record_calls_change_nothing)
 {
     struct ring r;
     struct snapshot s;
-    char buf[64];
+    char buf[64] = {0}; /* sent as records below: defined bytes */
     size_t len;
 
     cr_assert_eq(ring_create(&r, 4096, 0), 0);

@@ -1,0 +1,94 @@
+#define _GNU_SOURCE
+#include "census.h"
+#include "helpers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One line of /proc/self/maps: is it a memfd mapping, or an anonymous
+   PROT_NONE one? */
+enum map_kind { MAP_OTHER, MAP_MEMFD, MAP_RESERVATION };
+
+static enum map_kind parse_map(const char *line, unsigned long *start,
+                               unsigned long *end)
+{
+    char perms[8];
+    int path_at = 0;
+
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", start, end, perms,
+               &path_at) < 3)
+        return MAP_OTHER;
+    if (strstr(line, "/memfd:"))
+        return MAP_MEMFD;
+    if (strcmp(perms, "---p") == 0 &&
+        (path_at == 0 || line[path_at] == '\0' || line[path_at] == '\n'))
+        return MAP_RESERVATION;
+    return MAP_OTHER;
+}
+
+int test_take_census(struct test_census *c)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+
+    memset(c, 0, sizeof *c);
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long start, end;
+
+        switch (parse_map(line, &start, &end)) {
+        case MAP_MEMFD:
+            c->memfd_maps++;
+            break;
+        case MAP_RESERVATION:
+            c->none_maps++;
+            c->none_bytes += end - start;
+            break;
+        default:
+            break;
+        }
+    }
+    fclose(f);
+    /* After the file is closed: its descriptor is not counted. */
+    c->fds = test_count_fds();
+    return 0;
+}
+
+int test_census_differs(const struct test_census *before,
+                        const struct test_census *after, char *buf, size_t size)
+{
+    int differs =
+        before->fds != after->fds || before->memfd_maps != after->memfd_maps ||
+        (TEST_CENSUS_RESERVATIONS && (before->none_maps != after->none_maps ||
+                                      before->none_bytes != after->none_bytes));
+
+    if (buf && size)
+        snprintf(buf, size,
+                 "descriptors %zu -> %zu, memfd mappings %zu -> %zu, "
+                 "reservations %zu -> %zu (%zu -> %zu bytes)",
+                 before->fds, after->fds, before->memfd_maps, after->memfd_maps,
+                 before->none_maps, after->none_maps, before->none_bytes,
+                 after->none_bytes);
+    return differs;
+}
+
+int test_range_has_ring_maps(const void *base, size_t len)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    unsigned long lo = (unsigned long)base, hi = lo + len;
+    char line[512];
+    int found = 0;
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long start, end;
+
+        if (parse_map(line, &start, &end) != MAP_OTHER && start < hi &&
+            end > lo)
+            found = 1;
+    }
+    fclose(f);
+    return found;
+}

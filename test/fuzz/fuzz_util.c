@@ -1,0 +1,56 @@
+#define _GNU_SOURCE
+#include "census.h"
+#include "fuzz.h"
+#include "ring.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void fuzz_fail(const char *file, int line, const char *expr, const char *fmt,
+               ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s:%d: check failed: %s: ", file, line, expr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+int fuzz_trace(void)
+{
+    static int on = -1;
+
+    if (on < 0)
+        on = getenv("RING_FUZZ_TRACE") != NULL;
+    return on;
+}
+
+void fuzz_census(struct test_census *c)
+{
+    FUZZ_CHECK(test_take_census(c) == 0, "cannot read /proc/self");
+}
+
+void fuzz_census_check(const struct test_census *before, const char *what)
+{
+    struct test_census now;
+    char diff[256];
+
+    fuzz_census(&now);
+    FUZZ_CHECK(!test_census_differs(before, &now, diff, sizeof diff),
+               "%s left something behind: %s", what, diff);
+}
+
+void fuzz_close(struct ring *r)
+{
+    void *base = r->map_base;
+    size_t len = r->map_len;
+
+    ring_close(r);
+    if (base)
+        FUZZ_CHECK(test_range_has_ring_maps(base, len) == 0,
+                   "ring_close left a mapping at %p (%zu bytes)", base, len);
+}
