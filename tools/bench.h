@@ -51,6 +51,13 @@ struct bench_config {
                              before a minute of measuring */
 };
 
+/* Reads the options into cfg (bench_options.c); a mistake ends the run. */
+void bench_parse_options(struct bench_config *cfg, int argc, char **argv);
+
+/* Ends the run with one line on stderr (ringbench.c). */
+void bench_fail(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
 /* ---------------------------------------------------------------------- */
 /* Transports.                                                             */
 
@@ -89,7 +96,9 @@ struct bench_endpoint {
     uint64_t index;      /* own position: shmfile, vmsplice rotation */
     uint64_t peer_cache; /* shmfile: the other side's position, as seen */
     struct bench_shm_positions *positions; /* shmfile */
-    int error;                             /* -errno of the call that failed */
+    const unsigned char *span; /* ring-zc: what the last ring_peek gave */
+    size_t span_len;           /* and is not consumed yet */
+    int error;                 /* -errno of the call that failed */
     long record_len; /* ring-msg: length of a record of the wrong size */
 };
 
@@ -267,10 +276,11 @@ int bench_probe_answer(struct bench_probe_line *line, int rounds, int ctl);
 
 struct bench_machine {
     char cpu_model[128];
-    int cpus;         /* online */
-    char kernel[256]; /* release and version */
-    char date[32];    /* UTC, ISO 8601 */
-    char *command;    /* the command line, shell-quoted */
+    int cpus;               /* online */
+    char kernel[256];       /* name, release and version */
+    char kernel_short[160]; /* name and release */
+    char date[32];          /* UTC, ISO 8601 */
+    char *command;          /* the command line, shell-quoted */
 };
 
 /* One transport at one size. */

@@ -149,144 +149,153 @@ static void print_header(FILE *out, const struct bench_report *rep)
 {
     const struct bench_config *cfg = rep->cfg;
     const struct bench_machine *m = rep->machine;
-    char a[32], b[32];
+    char a[32];
 
     fprintf(out,
-            "ringbench %s: the ring against a pipe, a UNIX socket, a "
-            "file in /dev/shm and vmsplice\n\n",
+            "ringbench %s: the ring against a pipe, a UNIX socket, a file "
+            "in /dev/shm\nand vmsplice, between two processes\n\n",
             RING_VERSION);
     fprintf(out, "  machine    %s, %d CPUs, %s\n", m->cpu_model, m->cpus,
-            m->kernel);
+            m->kernel_short);
     fprintf(out, "  date       %s\n", m->date);
     if (cfg->pin && cfg->cpu[0] != cfg->cpu[1])
-        fprintf(out, "  placement  producer on CPU %d, consumer on CPU %d",
+        fprintf(out, "  placement  producer on CPU %d, consumer on CPU %d\n",
                 cfg->cpu[0], cfg->cpu[1]);
     else if (cfg->pin)
-        fprintf(out, "  placement  producer and consumer share CPU %d",
+        fprintf(out, "  placement  producer and consumer share CPU %d\n",
                 cfg->cpu[0]);
     else
-        fprintf(out, "  placement  left to the scheduler");
-    fprintf(out, "; two processes, channels passed over a UNIX socket\n");
+        fprintf(out, "  placement  left to the scheduler\n");
     fprintf(out, "  buffers    ring %s",
             bench_format_size(a, sizeof a, rep->ring_capacity));
     if (uses(rep, &bench_pipe) || uses(rep, &bench_vmsplice))
         fprintf(out, ", pipe %s",
                 bench_format_size(a, sizeof a, bench_granted_pipe));
     if (uses(rep, &bench_unix))
-        fprintf(out, ", socket %s (SO_SNDBUF as granted)",
+        fprintf(out, ", socket %s",
                 bench_format_size(a, sizeof a, bench_granted_socket));
     if (uses(rep, &bench_shmfile))
         fprintf(out, ", /dev/shm file %s",
                 bench_format_size(a, sizeof a, rep->ring_capacity));
-    fputc('\n', out);
-    fputs("  waiting    spin (pause, then sched_yield): ", out);
+    fputs("\n  waiting    spin (pause, then sched_yield): ", out);
     list_transports(out, rep, 1);
     fputs("\n             sleep in the kernel: ", out);
     list_transports(out, rep, 0);
-    fputs("\n             latency: the spinning ones busy-poll, the others "
-          "block in read()\n",
+    fputs("\n             for latency the spinners busy-poll and the "
+          "sleepers block in read()\n",
           out);
-    if (cfg->volume || cfg->round_trips) {
-        fprintf(out, "  figures    median of %d repetitions", cfg->reps);
-        if (cfg->volume)
-            fprintf(out, " of %s", bench_format_size(a, sizeof a, cfg->volume));
-        if (cfg->round_trips)
-            fprintf(out, ", %llu round trips",
-                    (unsigned long long)cfg->round_trips);
-    } else {
-        fprintf(out, "  figures    median of %d repetitions of %s s each",
-                cfg->reps, num(b, sizeof b, cfg->duration_s));
-    }
-    fputs(", spread = min and max;\n             MB = 10^6 bytes; every "
-          "byte is made of a pattern and checked on arrival, for\n"
-          "             every transport, and the cost of that is in every "
-          "figure\n",
+    fprintf(out, "  figures    median of %d repetitions", cfg->reps);
+    if (cfg->volume)
+        fprintf(out, ", %s each for throughput",
+                bench_format_size(a, sizeof a, cfg->volume));
+    if (cfg->round_trips)
+        fprintf(out, ", %llu round trips each for latency",
+                (unsigned long long)cfg->round_trips);
+    if (!cfg->volume || !cfg->round_trips)
+        fprintf(out, ", %s s each", num(a, sizeof a, cfg->duration_s));
+    fputs(" (spread: min and max);\n"
+          "             MB = 10^6 bytes; every byte is made of a pattern "
+          "and checked on\n"
+          "             arrival, for every transport alike\n",
           out);
     if (cfg->corrupt_at != BENCH_NO_CORRUPTION)
-        fputs("  TESTING    --corrupt-for-testing is on: these figures are "
-              "not measurements\n",
+        fputs("  TESTING    --corrupt-for-testing is on: these are not "
+              "measurements\n",
               out);
     fputc('\n', out);
 }
 
-void bench_print_table(FILE *out, const struct bench_report *rep)
+/* "--- label ---" across width columns. */
+static void banner(FILE *out, int width, const char *label)
 {
-    size_t last_size = 0;
+    int len = (int)strlen(label) + 2, left = (width - len) / 2;
 
-    print_header(out, rep);
-    fprintf(out, "%-8s %-11s %9s %9s %7s %7s  %7s %7s %7s %7s  %s\n", "", "",
-            "throughput", "", "", "", "round trip, us", "", "", "",
-            "cache line");
-    fprintf(out, "%-8s %-11s %9s %9s %7s %7s  %7s %7s %7s %7s  %s\n", "size",
-            "transport", "MB/s", "spread", "msg/s", "x pipe", "p50", "p99",
-            "p99.9", "x pipe", "rtt ns");
+    for (int i = 0; i < width; i++)
+        fputc(i == left                        ? ' '
+              : i == left + len - 1            ? ' '
+              : i > left && i < left + len - 1 ? label[i - left - 1]
+                                               : '-',
+              out);
+}
+
+#define ROW "%-6s %-11s %7s %8s %7s %6s  %6s %6s %6s %6s  %5s %s\n"
+
+static void print_rows(FILE *out, const struct bench_report *rep)
+{
+    fputs("                   ", out);
+    banner(out, 31, "throughput");
+    fputs("  ", out);
+    banner(out, 27, "round trip, us");
+    fputs("  cache line\n", out);
+    fprintf(out, ROW, "size", "transport", "MB/s", "spread", "msg/s", "x pipe",
+            "p50", "p99", "p99.9", "x pipe", "ns", "");
     for (int i = 0; i < rep->count; i++) {
         const struct bench_result *r = &rep->results[i];
-        char size[32], mb[32], sp[32], msgs[32], tr[32], p50[32], p99[32],
-            p999[32], lr[32], line[32];
+        int first = i == 0 || rep->results[i - 1].size != r->size;
+        char size[32] = "", mb[32] = "-", sp[32] = "-", msgs[32] = "-",
+             tr[32] = "-", p50[32] = "-", p99[32] = "-", p999[32] = "-",
+             lr[32] = "-", line[32] = "-";
 
-        if (i > 0 && r->size != last_size)
+        if (first && i > 0)
             fputc('\n', out);
-        last_size = r->size;
-        bench_format_size(size, sizeof size, r->size);
+        if (first)
+            bench_format_size(size, sizeof size, r->size);
         if (r->has_throughput) {
             num(mb, sizeof mb, r->mb_per_s);
             spread(sp, sizeof sp, r->mb_per_s_min, r->mb_per_s,
                    r->mb_per_s_max);
             count_short(msgs, sizeof msgs, r->msgs_per_s);
             ratio(tr, sizeof tr, r->throughput_vs_pipe);
-        } else {
-            strcpy(mb, "-");
-            strcpy(sp, "-");
-            strcpy(msgs, "-");
-            strcpy(tr, "-");
         }
         if (r->has_latency) {
             num(p50, sizeof p50, r->rtt_p50_ns / 1e3);
             num(p99, sizeof p99, r->rtt_p99_ns / 1e3);
             num(p999, sizeof p999, r->rtt_p999_ns / 1e3);
             ratio(lr, sizeof lr, r->rtt_vs_pipe);
-        } else {
-            strcpy(p50, "-");
-            strcpy(p99, "-");
-            strcpy(p999, "-");
-            strcpy(lr, "-");
         }
         if (r->line_count)
-            snprintf(line, sizeof line, "%6.0f %s", r->line_median_ns,
-                     r->state);
-        else
-            snprintf(line, sizeof line, "%6s", "-");
-        fprintf(out, "%-8s %-11s %9s %9s %7s %7s  %7s %7s %7s %7s  %s\n", size,
-                r->transport->name, mb, sp, msgs, tr, p50, p99, p999, lr, line);
+            snprintf(line, sizeof line, "%.0f", r->line_median_ns);
+        fprintf(out, ROW, size, r->transport->name, mb, sp, msgs, tr, p50, p99,
+                p999, lr, line, r->line_count ? r->state : "");
     }
+}
 
-    fputs("\n  x pipe     times better than the pipe at the same size: "
-          "MB/s over the pipe's,\n"
-          "             and the pipe's p50 over this p50\n",
+static void print_notes(FILE *out, const struct bench_report *rep)
+{
+    fputs("\n  x pipe     times better than the pipe at the same size: MB/s "
+          "over the pipe's,\n"
+          "             the pipe's p50 over this p50\n",
           out);
-    if (rep->line_lowest_ns > 0)
+    if (rep->line_lowest_ns > 0) {
         fprintf(out,
-                "  cache line round trip of one cache line between the two "
-                "CPUs before each\n"
-                "             repetition (median): near = up to %.0f ns ",
+                "  cache line one cache line bounced between the two CPUs "
+                "before each repetition\n"
+                "             (median): near = up to %.0f ns",
                 rep->near_ns);
-    if (rep->line_lowest_ns > 0 && rep->cfg->near_ns > 0)
-        fputs("(--near-ns)", out);
-    else if (rep->line_lowest_ns > 0)
-        fprintf(out, "(twice the lowest, %.0f ns)", rep->line_lowest_ns);
-    if (rep->line_lowest_ns > 0)
-        fputs(", far = slower:\n"
-              "             the host has moved the vCPUs apart and every "
-              "cross-core figure\n"
-              "             suffers; compare rows in the same state "
-              "(mixed: it changed mid-row)\n",
+        if (rep->cfg->near_ns > 0)
+            fputs(" (--near-ns);", out);
+        else
+            fprintf(out, " (twice this run's lowest, %.0f ns);",
+                    rep->line_lowest_ns);
+        fputs("\n             far = slower: the host has moved the vCPUs "
+              "apart and cross-core\n"
+              "             figures suffer; compare rows in the same state "
+              "(mixed: it changed\n"
+              "             between repetitions)\n",
               out);
+    }
     fputs("  transports", out);
     for (int t = 0; t < rep->cfg->transport_count; t++)
         fprintf(out, "%s%-11s %s\n", t ? "             " : " ",
                 rep->cfg->transports[t]->name, rep->cfg->transports[t]->calls);
-    fprintf(out, "  measured in %.1f s\n", rep->elapsed_s);
+    fprintf(out, "  run time   %.1f s\n", rep->elapsed_s);
+}
+
+void bench_print_table(FILE *out, const struct bench_report *rep)
+{
+    print_header(out, rep);
+    print_rows(out, rep);
+    print_notes(out, rep);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -428,9 +428,12 @@ void bench_machine_read(struct bench_machine *m, int argc, char **argv)
     memset(m, 0, sizeof *m);
     read_cpu_model(m->cpu_model, sizeof m->cpu_model);
     m->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (uname(&u) == 0)
+    if (uname(&u) == 0) {
         snprintf(m->kernel, sizeof m->kernel, "%s %s %s", u.sysname, u.release,
                  u.version);
+        snprintf(m->kernel_short, sizeof m->kernel_short, "%s %s", u.sysname,
+                 u.release);
+    }
     gmtime_r(&now, &tm);
     strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
