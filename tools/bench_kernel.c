@@ -542,8 +542,8 @@ const struct bench_transport bench_unix = {
 
 const struct bench_transport bench_shmfile = {
     .name = "shmfile",
-    .calls = "pwrite / pread on a file in /dev/shm, positions in a shared "
-             "page",
+    .calls = "pwrite / pread on a /dev/shm file, positions in shared "
+             "memory",
     .spins = 1,
     .default_on = 1,
     .max_size = shm_max_size,
@@ -555,7 +555,7 @@ const struct bench_transport bench_shmfile = {
 
 const struct bench_transport bench_vmsplice = {
     .name = "vmsplice",
-    .calls = "vmsplice into a pipe (no copy in) / read (copy out)",
+    .calls = "vmsplice into a pipe (no copy) / read (one copy)",
     .spins = 0,
     .default_on = 1,
     .max_size = any_size,

@@ -38,8 +38,8 @@ static void print_help(void)
         "and G\n"
         "                      suffixes (binary) accepted "
         "[64,4096,65536]\n"
-        "  --transports LIST   comma-separated, or 'all' [default set, "
-        "below]\n"
+        "  --transports LIST   comma-separated, or 'all' [all below but "
+        "ring-msg-zc]\n"
         "  --only WHAT         'throughput' or 'latency' [both]\n"
         "  --buffer BYTES      ring capacity (rounded up to a power of "
         "two), pipe and\n"
@@ -91,8 +91,7 @@ static void print_help(void)
     for (int i = 0; i < bench_all_transport_count; i++) {
         const struct bench_transport *t = bench_all_transports[i];
 
-        printf("  %-12s %s%s\n", t->name, t->calls,
-               t->default_on ? "" : " (not in the default set)");
+        printf("  %-12s %s\n", t->name, t->calls);
     }
     printf("\n"
            "ring-*, shmfile wait by spinning (pause, then sched_yield); "

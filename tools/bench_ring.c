@@ -390,7 +390,7 @@ static int ring_msg_zc_run(enum bench_phase phase, struct bench_endpoint *out,
 
 const struct bench_transport bench_ring_copy = {
     .name = "ring-copy",
-    .calls = "ring_write / ring_read: bytes, copied in and out",
+    .calls = "ring_write / ring_read (bytes, copied in and out)",
     .spins = 1,
     .default_on = 1,
     .max_size = bytes_max_size,
@@ -402,8 +402,7 @@ const struct bench_transport bench_ring_copy = {
 
 const struct bench_transport bench_ring_zc = {
     .name = "ring-zc",
-    .calls = "ring_reserve+ring_commit / ring_peek+ring_consume: bytes, "
-             "written and read in place",
+    .calls = "ring_reserve+commit / ring_peek+consume (bytes, zero-copy)",
     .spins = 1,
     .default_on = 1,
     .max_size = bytes_max_size,
@@ -415,7 +414,7 @@ const struct bench_transport bench_ring_zc = {
 
 const struct bench_transport bench_ring_msg = {
     .name = "ring-msg",
-    .calls = "ring_msg_send / ring_msg_recv: records, copied in and out",
+    .calls = "ring_msg_send / ring_msg_recv (records, copied)",
     .spins = 1,
     .default_on = 1,
     .max_size = records_max_size,
@@ -427,8 +426,7 @@ const struct bench_transport bench_ring_msg = {
 
 const struct bench_transport bench_ring_msg_zc = {
     .name = "ring-msg-zc",
-    .calls = "ring_msg_reserve+ring_msg_commit / ring_msg_peek+"
-             "ring_msg_consume: records, in place",
+    .calls = "ring_msg_reserve+commit / ring_msg_peek+consume (zero-copy)",
     .spins = 1,
     .default_on = 0,
     .max_size = records_max_size,
