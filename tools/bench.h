@@ -84,17 +84,17 @@ struct bench_shm_positions;
  * transport uses the fields it needs.
  */
 struct bench_endpoint {
-    struct ring ring;    /* ring transports */
-    int ring_open;       /* ring is a live handle */
-    int fd;              /* pipe, socket, file; -1 when none */
-    int ctl;             /* control socket to the peer, for liveness */
-    int poll_yields;     /* busy polling yields now and then (the two
-                            processes may share a CPU) */
-    unsigned char *buf;  /* private message buffer (page aligned) */
-    size_t buf_size;     /* bytes mapped at buf */
-    size_t capacity;     /* bytes the channel buffers: ring, file */
-    uint64_t index;      /* own position: shmfile, vmsplice rotation */
-    uint64_t peer_cache; /* shmfile: the other side's position, as seen */
+    struct ring ring;          /* ring transports */
+    int ring_open;             /* ring is a live handle */
+    int fd;                    /* pipe, socket, file; -1 when none */
+    int ctl;                   /* control socket to the peer, for liveness */
+    unsigned poll_yield_every; /* busy polling yields every this many
+                                  steps; 0 = never (a CPU of its own) */
+    unsigned char *buf;        /* private message buffer (page aligned) */
+    size_t buf_size;           /* bytes mapped at buf */
+    size_t capacity;           /* bytes the channel buffers: ring, file */
+    uint64_t index;            /* own position: shmfile, vmsplice rotation */
+    uint64_t peer_cache;       /* shmfile: the other side's position, as seen */
     struct bench_shm_positions *positions; /* shmfile */
     const unsigned char *span; /* ring-zc: what the last ring_peek gave */
     size_t span_len;           /* and is not consumed yet */
@@ -157,7 +157,8 @@ size_t bench_ring_capacity_for(size_t buffer);
 extern size_t bench_granted_pipe, bench_granted_socket;
 
 /* Endpoint helpers shared by the transports (bench_util.c). */
-void bench_endpoint_init(struct bench_endpoint *e, int ctl, int poll_yields);
+void bench_endpoint_init(struct bench_endpoint *e, int ctl,
+                         unsigned poll_yield_every);
 int bench_endpoint_buffer(struct bench_endpoint *e, size_t size);
 void bench_endpoint_release(struct bench_endpoint *e);
 
@@ -183,8 +184,8 @@ struct bench_spin {
 int bench_spin(struct bench_spin *s, int ctl);
 
 /*
- * One step of busy polling: a pause hint; a yield only every few thousand
- * steps, and only when poll_yields says the processes may share a CPU.
+ * One step of busy polling: a pause hint, and a yield every
+ * e->poll_yield_every steps where the two processes may share a CPU.
  * Same returns as bench_spin().
  */
 int bench_poll(struct bench_spin *s, const struct bench_endpoint *e);

@@ -162,7 +162,9 @@ static void print_header(FILE *out, const struct bench_report *rep)
         fprintf(out, "  placement  producer on CPU %d, consumer on CPU %d\n",
                 cfg->cpu[0], cfg->cpu[1]);
     else if (cfg->pin)
-        fprintf(out, "  placement  producer and consumer share CPU %d\n",
+        fprintf(out,
+                "  placement  producer and consumer share CPU %d: the "
+                "spinners yield to each other\n",
                 cfg->cpu[0]);
     else
         fprintf(out, "  placement  left to the scheduler\n");

@@ -21,12 +21,13 @@
 /* ---------------------------------------------------------------------- */
 /* Endpoints.                                                              */
 
-void bench_endpoint_init(struct bench_endpoint *e, int ctl, int poll_yields)
+void bench_endpoint_init(struct bench_endpoint *e, int ctl,
+                         unsigned poll_yield_every)
 {
     memset(e, 0, sizeof *e);
     e->fd = -1;
     e->ctl = ctl;
-    e->poll_yields = poll_yields;
+    e->poll_yield_every = poll_yield_every;
 }
 
 /* A page-aligned private buffer of at least size bytes, touched now so
@@ -64,7 +65,6 @@ void bench_endpoint_release(struct bench_endpoint *e)
 #define BENCH_SPIN_PAUSES 1024
 /* Ask after the peer every this many steps (a power of two). */
 #define BENCH_SPIN_CHECK 1024
-#define BENCH_POLL_YIELD 4096
 #define BENCH_POLL_CHECK 65536
 
 /*
@@ -103,7 +103,7 @@ int bench_poll(struct bench_spin *s, const struct bench_endpoint *e)
 {
     s->spins++;
     bench_cpu_relax();
-    if (e->poll_yields && s->spins % BENCH_POLL_YIELD == 0)
+    if (e->poll_yield_every && s->spins % e->poll_yield_every == 0)
         sched_yield();
     if (s->spins % BENCH_POLL_CHECK == 0)
         return peer_check(s, e->ctl);

@@ -158,9 +158,14 @@ static int pin_to(int cpu)
     return sched_setaffinity(0, sizeof set, &set) ? -errno : 0;
 }
 
-static int poll_yields(const struct bench_config *cfg)
+/* Busy polling on a CPU shared with the peer must let the peer run: at
+   every step when pinned together, now and then when the scheduler
+   decides; never on a CPU of its own. */
+static unsigned poll_yield_every(const struct bench_config *cfg)
 {
-    return !cfg->pin || cfg->cpu[0] == cfg->cpu[1];
+    if (!cfg->pin)
+        return 256;
+    return cfg->cpu[0] == cfg->cpu[1] ? 1 : 0;
 }
 
 /*
@@ -185,8 +190,8 @@ static void child_main(int ctl, pid_t parent, const struct bench_config *cfg,
     if (cfg->pin)
         pin_to(cfg->cpu[1]);
 
-    bench_endpoint_init(&in, ctl, poll_yields(cfg));
-    bench_endpoint_init(&out, ctl, poll_yields(cfg));
+    bench_endpoint_init(&in, ctl, poll_yield_every(cfg));
+    bench_endpoint_init(&out, ctl, poll_yield_every(cfg));
     rc = bench_endpoint_buffer(&in, size);
     if (rc == 0)
         rc = t->join(&in, BENCH_RECEIVER, ctl, cfg, size);
@@ -550,8 +555,8 @@ static void run_case(struct bench_case *c, struct bench_result *res)
     close(sv[1]);
     c->ctl = sv[0];
 
-    bench_endpoint_init(&c->out, c->ctl, poll_yields(cfg));
-    bench_endpoint_init(&c->in, c->ctl, poll_yields(cfg));
+    bench_endpoint_init(&c->out, c->ctl, poll_yield_every(cfg));
+    bench_endpoint_init(&c->in, c->ctl, poll_yield_every(cfg));
     rc = bench_endpoint_buffer(&c->out, c->size);
     if (rc == 0)
         rc = c->t->create(&c->out, BENCH_SENDER, c->ctl, cfg, c->size);
