@@ -186,24 +186,30 @@ static int compare_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Splits a comma-separated list in place; calls take() on each item. */
-static void for_each_item(const char *opt, char *list,
+/* Calls take() on each item of a comma-separated list; the list itself
+   (argv, shown again in the JSON) stays as it was. */
+static void for_each_item(const char *opt, const char *list,
                           void (*take)(struct bench_config *, const char *),
                           struct bench_config *cfg)
 {
-    char *save = NULL;
-    int any = 0;
+    char item[64];
 
-    if (list[0] == ',' || (list[0] && list[strlen(list) - 1] == ',') ||
-        strstr(list, ",,"))
-        usage_error("%s: empty item in '%s'", opt, list);
-    for (char *item = strtok_r(list, ",", &save); item;
-         item = strtok_r(NULL, ",", &save)) {
-        take(cfg, item);
-        any = 1;
-    }
-    if (!any)
+    if (list[0] == '\0')
         usage_error("%s: the list is empty", opt);
+    for (const char *p = list;; p++) {
+        size_t len = strcspn(p, ",");
+
+        if (len == 0)
+            usage_error("%s: empty item in '%s'", opt, list);
+        if (len >= sizeof item)
+            usage_error("%s: '%.*s' is too long", opt, (int)len, p);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        take(cfg, item);
+        p += len;
+        if (*p == '\0')
+            break;
+    }
 }
 
 #define BENCH_SIZE_MAX (UINT64_C(1) << 30)

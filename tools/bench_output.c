@@ -317,11 +317,22 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* Whole numbers in full, others to about six significant digits. */
+static void print_number(FILE *out, double v)
+{
+    if (v == trunc(v) && fabs(v) < 1e15)
+        fprintf(out, "%.0f", v);
+    else if (fabs(v) >= 1e5)
+        fprintf(out, "%.1f", v);
+    else
+        fprintf(out, "%.6g", v);
+}
+
 /* A number, or null when there is none (not measured, no pipe). */
 static void json_number(FILE *out, double v, int present)
 {
     if (present && isfinite(v))
-        fprintf(out, "%.6g", v);
+        print_number(out, v);
     else
         fputs("null", out);
 }
@@ -446,7 +457,7 @@ static void csv_number(FILE *out, double v, int present)
 {
     fputc(',', out);
     if (present && isfinite(v))
-        fprintf(out, "%.6g", v);
+        print_number(out, v);
 }
 
 void bench_print_csv(FILE *out, const struct bench_report *rep)
