@@ -296,6 +296,8 @@ struct bench_result {
     uint64_t round_trips;
     double throughput_vs_pipe; /* mb_per_s / the pipe's; 0 = no pipe */
     double rtt_vs_pipe;        /* the pipe's p50 / rtt_p50; 0 = no pipe */
+    double mb_each[64];        /* each repetition's MB/s */
+    double p50_each[64];       /* each repetition's p50 round trip */
     double line_ns[64];        /* cache-line round trip before each run */
     int line_count;            /* 0 when not measured (one CPU) */
     double line_median_ns;

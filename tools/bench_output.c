@@ -440,7 +440,17 @@ void bench_print_json(FILE *out, const struct bench_report *rep)
         json_number(out, r->rtt_vs_pipe, r->rtt_vs_pipe > 0);
         fputs(",\n     \"cacheline_rtt_ns\": ", out);
         json_number(out, r->line_median_ns, r->line_count > 0);
-        fputs(", \"cacheline_rtt_ns_each\": [", out);
+        fputs(",\n     \"mb_per_s_each\": [", out);
+        for (int j = 0; t && j < rep->cfg->reps; j++) {
+            fputs(j ? ", " : "", out);
+            print_number(out, r->mb_each[j]);
+        }
+        fputs("], \"rtt_p50_ns_each\": [", out);
+        for (int j = 0; l && j < rep->cfg->reps; j++) {
+            fputs(j ? ", " : "", out);
+            print_number(out, r->p50_each[j]);
+        }
+        fputs("],\n     \"cacheline_rtt_ns_each\": [", out);
         for (int j = 0; j < r->line_count; j++)
             fprintf(out, "%s%.1f", j ? ", " : "", r->line_ns[j]);
         fputs("], \"state\": ", out);
@@ -637,6 +647,8 @@ void bench_print_svg(FILE *out, const struct bench_report *rep)
             SVG_LEFT);
     fprintf(out, "<text x=\"%d\" y=\"48\" fill=\"#555555\">", SVG_LEFT);
     xml_text(out, rep->machine->cpu_model);
+    if (cfg->pin && cfg->cpu[0] != cfg->cpu[1])
+        fprintf(out, ", CPUs %d and %d", cfg->cpu[0], cfg->cpu[1]);
     fprintf(out, ", %s; median of %d, bars: min..max</text>\n",
             rep->machine->date, cfg->reps);
     svg_axes(out, rep, &s);

@@ -446,7 +446,7 @@ static uint64_t count_for(const struct bench_case *c, int latency,
 static void measure(struct bench_case *c, struct bench_result *res)
 {
     const struct bench_config *cfg = c->cfg;
-    double mb[64], p50[64];
+    double *mb = res->mb_each, *p50 = res->p50_each;
     uint64_t count_tput = 0, count_rtt = 0;
     double ns_tput = 0, ns_rtt = 0;
 

@@ -83,6 +83,9 @@ for r in res:
               "throughput_vs_pipe", "rtt_vs_pipe"):
         assert isinstance(r[k], (int, float)) and r[k] > 0, (r, k)
     assert r["mb_per_s_min"] <= r["mb_per_s"] <= r["mb_per_s_max"], r
+    assert len(r["mb_per_s_each"]) == reps, r
+    assert min(r["mb_per_s_each"]) == r["mb_per_s_min"], r
+    assert len(r["rtt_p50_ns_each"]) == reps, r
     assert r["rtt_p50_ns"] <= r["rtt_p99_ns"] <= r["rtt_p999_ns"], r
     mb = r["msgs_per_s"] * r["size"] / 1e6
     assert abs(mb - r["mb_per_s"]) <= 1e-3 * r["mb_per_s"], r
@@ -103,6 +106,7 @@ res = json.load(open(sys.argv[1]))["results"]
 assert len(res) == 2
 for r in res:
     assert r["mb_per_s"] > 0 and r["rtt_p50_ns"] is None, r
+    assert r["rtt_p50_ns_each"] == [], r
     assert r["throughput_vs_pipe"] is None, r  # no pipe in this run
 EOF
     ;;
