@@ -1,8 +1,10 @@
 /*
  * bench.h: what the files of ringbench share. ringbench.c runs the cases
- * (options, processes, repetitions), bench_ring.c and bench_kernel.c are
- * the transports, bench_util.c the pattern, clock, histogram and the
- * cache-line probe, bench_output.c the table, JSON, CSV and SVG.
+ * (processes, warm-up, repetitions), bench_options.c reads the command
+ * line, bench_ring.c and bench_kernel.c are the transports, bench_loops.h
+ * the measured loops they share, bench_util.c the pattern, clock,
+ * histogram and the cache-line probe, bench_output.c the table, JSON, CSV
+ * and SVG.
  */
 #ifndef BENCH_H
 #define BENCH_H

@@ -406,6 +406,14 @@ static uint64_t run_phase(struct bench_case *c, int latency, uint64_t count,
     return t_end > t0 ? t_end - t0 : 1;
 }
 
+/* Run numbers, so that no two runs of a case share a pattern: data left
+   over from one run never passes the check of the next. */
+#define RUN_TPUT        0    /* + repetition */
+#define RUN_RTT         100  /* + repetition (at most 64) */
+#define RUN_WARM_TPUT   1000 /* + warm-up run */
+#define RUN_WARM_RTT    2000
+#define WARM_RUNS_LIMIT 12
+
 /*
  * Warms the transport up and learns how long one message (or round
  * trip) takes: runs of growing length until one lasts an eighth of
@@ -414,13 +422,14 @@ static uint64_t run_phase(struct bench_case *c, int latency, uint64_t count,
 static double calibrate(struct bench_case *c, int latency)
 {
     double target = c->cfg->duration_s * 1e9 / 8, elapsed;
+    unsigned first = latency ? RUN_WARM_RTT : RUN_WARM_TPUT;
     uint64_t count = 16;
 
     if (target < 1e6)
         target = 1e6;
-    for (unsigned run = 1000;; run++) {
+    for (unsigned run = first;; run++) {
         elapsed = (double)run_phase(c, latency, count, run, 1);
-        if (elapsed >= target || run >= 1012)
+        if (elapsed >= target || run >= first + WARM_RUNS_LIMIT)
             break;
         double grow = 1.5 * target / elapsed;
         count = (uint64_t)((double)count * (grow < 2    ? 2
@@ -493,13 +502,13 @@ static void measure(struct bench_case *c, struct bench_result *res)
         }
         if (cfg->throughput) {
             progress(c, "throughput", rep + 1);
-            uint64_t ns = run_phase(c, 0, count_tput, (unsigned)rep,
+            uint64_t ns = run_phase(c, 0, count_tput, RUN_TPUT + (unsigned)rep,
                                     ns_tput * (double)count_tput / 1e9);
             mb[rep] = (double)count_tput * (double)c->size * 1e3 / (double)ns;
         }
         if (cfg->latency) {
             progress(c, "latency", rep + 1);
-            run_phase(c, 1, count_rtt, 100 + (unsigned)rep,
+            run_phase(c, 1, count_rtt, RUN_RTT + (unsigned)rep,
                       ns_rtt * (double)count_rtt / 1e9);
             p50[rep] = bench_hist_quantile(c->hist, 0.5);
             bench_hist_merge(c->all, c->hist);
