@@ -174,7 +174,8 @@ struct bench_spin {
 };
 
 /* Nothing moved for this long: the peer is stuck, stop. */
-#define BENCH_STUCK_NS (UINT64_C(30) * 1000000000)
+#define BENCH_STUCK_MS 30000
+#define BENCH_STUCK_NS ((uint64_t)BENCH_STUCK_MS * 1000000)
 
 /*
  * One step of waiting for the peer, with a pause hint; after a while of

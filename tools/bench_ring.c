@@ -20,40 +20,59 @@
 /* Waiting: one helper per side.                                           */
 
 /*
- * The producer's one place to wait for room. Until ring_wait_writable()
- * lands it spins (pause, then sched_yield); then its body becomes
- *     rc = ring_wait_writable(&e->ring, len, BENCH_STUCK_NS / 1000000);
+ * Until ring_wait_writable() / ring_wait_readable() land: spin (pause,
+ * then sched_yield) until the condition holds, the handle fails, the peer
+ * goes or nothing moves for BENCH_STUCK_NS. Same returns as those calls.
  */
-static int wait_writable(struct bench_endpoint *e, size_t len)
+static int spin_until_writable(struct ring *r, size_t len, int ctl)
 {
     struct bench_spin spin = {0};
     int rc = 0;
 
-    while (rc == 0 && ring_writable(&e->ring) < len) {
-        rc = ring_error(&e->ring);
+    while (rc == 0 && ring_writable(r) < len) {
+        rc = ring_error(r);
         if (rc == 0)
-            rc = bench_spin(&spin, e->ctl);
+            rc = bench_spin(&spin, ctl);
     }
+    return rc;
+}
+
+static int spin_until_readable(struct ring *r, size_t len, int ctl)
+{
+    struct bench_spin spin = {0};
+    int rc = 0;
+
+    while (rc == 0 && ring_readable(r) < len) {
+        rc = ring_error(r);
+        if (rc == 0)
+            rc = bench_spin(&spin, ctl);
+    }
+    return rc;
+}
+
+/*
+ * The producer's one place to wait for room. When ring_wait_writable()
+ * lands, its first line becomes
+ *     int rc = ring_wait_writable(&e->ring, len, BENCH_STUCK_MS);
+ */
+static int wait_writable(struct bench_endpoint *e, size_t len)
+{
+    int rc = spin_until_writable(&e->ring, len, e->ctl);
+
     if (rc)
         e->error = rc;
     return rc;
 }
 
 /*
- * The consumer's one place to wait for data. Until ring_wait_readable()
- * lands it spins (pause, then sched_yield); then its body becomes
- *     rc = ring_wait_readable(&e->ring, len, BENCH_STUCK_NS / 1000000);
+ * The consumer's one place to wait for data. When ring_wait_readable()
+ * lands, its first line becomes
+ *     int rc = ring_wait_readable(&e->ring, len, BENCH_STUCK_MS);
  */
 static int wait_readable(struct bench_endpoint *e, size_t len)
 {
-    struct bench_spin spin = {0};
-    int rc = 0;
+    int rc = spin_until_readable(&e->ring, len, e->ctl);
 
-    while (rc == 0 && ring_readable(&e->ring) < len) {
-        rc = ring_error(&e->ring);
-        if (rc == 0)
-            rc = bench_spin(&spin, e->ctl);
-    }
     if (rc)
         e->error = rc;
     return rc;
