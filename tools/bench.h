@@ -46,6 +46,7 @@ struct bench_config {
     int latency;          /* measure round-trip latency */
     double near_ns;       /* near/far threshold, 0 = twice the lowest */
     uint64_t corrupt_at;  /* testing aid: stream byte to flip */
+    int stop_early;       /* testing aid: every run stops after one message */
     int quiet;            /* no progress on stderr */
     int json, csv;        /* output formats on stdout */
     const char *svg_path; /* chart, or NULL */
@@ -106,16 +107,34 @@ struct bench_endpoint {
 
 /* What one phase is asked to do. */
 struct bench_job {
-    uint64_t count;          /* messages, or round trips */
+    uint64_t count;          /* messages, or round trips, at most */
     size_t size;             /* bytes per message */
     uint64_t seed_out;       /* pattern of the stream this process sends */
     uint64_t seed_in;        /* pattern of the stream it receives */
     uint64_t corrupt_at;     /* testing aid, or BENCH_NO_CORRUPTION */
     struct bench_hist *hist; /* BENCH_PING: round-trip times */
+    struct bench_stop *stop; /* where a run that stops early says so */
+    uint64_t deadline_ns;    /* BENCH_PRODUCE, BENCH_PING: stop early past
+                                this time; 0 = never */
+};
+
+/*
+ * A run stops early when its sender passes its deadline (another program
+ * took the CPUs for a while, say): before it sends message `last` it
+ * stores that index here, and the receiver, which checks the word after
+ * each message, stops after that one. The transport itself orders the
+ * store before the message (the ring's release of the message, a pipe's
+ * lock), so the receiver cannot miss it. UINT64_MAX while a run goes on;
+ * a page both processes map.
+ */
+struct bench_stop {
+    _Alignas(128) _Atomic uint64_t last;
+    unsigned char pad[128 - sizeof(uint64_t)];
 };
 
 /* What one phase reports. */
 struct bench_outcome {
+    uint64_t messages; /* messages (round trips) done: count, or fewer */
     uint64_t t_end_ns; /* BENCH_CONSUME: when the last byte was checked */
     char detail[160];  /* why the data was wrong, when it was */
 };

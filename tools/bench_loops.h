@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 struct bench_msg_ops {
@@ -65,14 +66,39 @@ BENCH_ALWAYS_INLINE void bench_make_message(unsigned char *p, size_t size,
         p[corrupt_at - pos] ^= 0x20;
 }
 
+/* The sender, before message i: past the deadline, i is the last. The
+   clock is read every `every` messages (every one in a ping-pong, where
+   it is read anyway). */
+BENCH_ALWAYS_INLINE int bench_is_last(const struct bench_job *job, uint64_t i,
+                                      uint64_t every, uint64_t now)
+{
+    if (job->deadline_ns == 0 || i % every != 0 || i + 1 >= job->count)
+        return 0;
+    if ((now ? now : bench_now_ns()) < job->deadline_ns)
+        return 0;
+    /* Release pairs with the acquire in bench_was_last: the receiver that
+       gets message i (through the transport, after this store) sees it. */
+    atomic_store_explicit(&job->stop->last, i, memory_order_release);
+    return 1;
+}
+
+/* The receiver, after message i: was it the sender's last? */
+BENCH_ALWAYS_INLINE int bench_was_last(const struct bench_job *job, uint64_t i)
+{
+    /* Acquire pairs with the release in bench_is_last. */
+    return atomic_load_explicit(&job->stop->last, memory_order_acquire) == i;
+}
+
 BENCH_ALWAYS_INLINE int bench_produce(const struct bench_msg_ops *ops,
                                       struct bench_endpoint *out,
-                                      const struct bench_job *job)
+                                      const struct bench_job *job,
+                                      struct bench_outcome *outcome)
 {
     const size_t size = job->size;
-    uint64_t pos = 0;
+    uint64_t pos = 0, i;
 
-    for (uint64_t i = 0; i < job->count; i++, pos += size) {
+    for (i = 0; i < job->count; i++, pos += size) {
+        int last = bench_is_last(job, i, 256, 0);
         unsigned char *p = ops->send_begin(out, size);
 
         if (!p)
@@ -80,7 +106,12 @@ BENCH_ALWAYS_INLINE int bench_produce(const struct bench_msg_ops *ops,
         bench_make_message(p, size, job->seed_out, pos, job->corrupt_at);
         if (ops->send_end(out, size))
             return out->error;
+        if (last) {
+            i++;
+            break;
+        }
     }
+    outcome->messages = i;
     return 0;
 }
 
@@ -90,9 +121,9 @@ BENCH_ALWAYS_INLINE int bench_consume(const struct bench_msg_ops *ops,
                                       struct bench_outcome *outcome)
 {
     const size_t size = job->size;
-    uint64_t pos = 0;
+    uint64_t pos = 0, i;
 
-    for (uint64_t i = 0; i < job->count; i++, pos += size) {
+    for (i = 0; i < job->count; i++, pos += size) {
         const unsigned char *p = ops->recv_begin(in, size, BENCH_WAIT);
         size_t bad;
 
@@ -102,8 +133,13 @@ BENCH_ALWAYS_INLINE int bench_consume(const struct bench_msg_ops *ops,
         if (bad < size)
             return bench_mismatch(outcome, p, bad, job->seed_in, pos);
         ops->recv_end(in, size);
+        if (bench_was_last(job, i)) {
+            i++;
+            break;
+        }
     }
     outcome->t_end_ns = bench_now_ns();
+    outcome->messages = i;
     return 0;
 }
 
@@ -120,10 +156,11 @@ BENCH_ALWAYS_INLINE int bench_ping(const struct bench_msg_ops *ops,
                                    struct bench_outcome *outcome)
 {
     const size_t size = job->size;
-    uint64_t pos = 0;
+    uint64_t pos = 0, i;
 
-    for (uint64_t i = 0; i < job->count; i++, pos += size) {
+    for (i = 0; i < job->count; i++, pos += size) {
         uint64_t t0 = bench_now_ns();
+        int last = bench_is_last(job, i, 1, t0);
         unsigned char *p = ops->send_begin(out, size);
         const unsigned char *answer;
         size_t bad;
@@ -141,7 +178,12 @@ BENCH_ALWAYS_INLINE int bench_ping(const struct bench_msg_ops *ops,
         if (bad < size)
             return bench_mismatch(outcome, answer, bad, job->seed_in, pos);
         ops->recv_end(in, size);
+        if (last) {
+            i++;
+            break;
+        }
     }
+    outcome->messages = i;
     return 0;
 }
 
@@ -152,9 +194,9 @@ BENCH_ALWAYS_INLINE int bench_pong(const struct bench_msg_ops *ops,
                                    struct bench_outcome *outcome)
 {
     const size_t size = job->size;
-    uint64_t pos = 0;
+    uint64_t pos = 0, i;
 
-    for (uint64_t i = 0; i < job->count; i++, pos += size) {
+    for (i = 0; i < job->count; i++, pos += size) {
         const unsigned char *ping = ops->recv_begin(in, size, BENCH_POLL);
         unsigned char *p;
         size_t bad;
@@ -171,7 +213,12 @@ BENCH_ALWAYS_INLINE int bench_pong(const struct bench_msg_ops *ops,
         if (bad < size)
             return bench_mismatch(outcome, ping, bad, job->seed_in, pos);
         ops->recv_end(in, size);
+        if (bench_was_last(job, i)) {
+            i++;
+            break;
+        }
     }
+    outcome->messages = i;
     return 0;
 }
 
@@ -182,7 +229,7 @@ bench_run_phase(const struct bench_msg_ops *ops, enum bench_phase phase,
 {
     switch (phase) {
     case BENCH_PRODUCE:
-        return bench_produce(ops, out, job);
+        return bench_produce(ops, out, job, outcome);
     case BENCH_CONSUME:
         return bench_consume(ops, in, job, outcome);
     case BENCH_PING:

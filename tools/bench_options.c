@@ -79,12 +79,15 @@ static void print_help(void)
         "  --quiet             no progress on stderr\n"
         "  --help, --version\n"
         "\n"
-        "Testing aid (proves the data check works; never for "
-        "measuring):\n"
+        "Testing aids (they prove the tool works; never for measuring):\n"
         "  --corrupt-for-testing BYTE\n"
         "                      flip one bit of byte BYTE of every stream "
         "sent; the\n"
         "                      run must then fail\n"
+        "  --stop-early-for-testing\n"
+        "                      every run stops after its first message, "
+        "as a run\n"
+        "                      past its deadline does\n"
         "\n"
         "Transports:\n",
         bench_format_size(buffer, sizeof buffer, 1 << 20));
@@ -330,6 +333,7 @@ enum {
     OPT_HELP,
     OPT_VERSION,
     OPT_CORRUPT,
+    OPT_STOP_EARLY,
 };
 
 static const struct option long_options[] = {
@@ -351,6 +355,7 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {"corrupt-for-testing", required_argument, NULL, OPT_CORRUPT},
+    {"stop-early-for-testing", no_argument, NULL, OPT_STOP_EARLY},
     {NULL, 0, NULL, 0},
 };
 
@@ -445,6 +450,9 @@ void bench_parse_options(struct bench_config *cfg, int argc, char **argv)
         case OPT_CORRUPT:
             cfg->corrupt_at =
                 parse_count("--corrupt-for-testing", optarg, 0, UINT64_MAX - 1);
+            break;
+        case OPT_STOP_EARLY:
+            cfg->stop_early = 1;
             break;
         case ':':
             usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -20,8 +20,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -108,6 +110,7 @@ enum reply_kind { REPLY_READY, REPLY_DONE };
 struct reply {
     int kind;
     int rc;
+    uint64_t messages; /* done: count, or fewer when stopped early */
     uint64_t t_end_ns;
     char detail[160];
 };
@@ -147,6 +150,25 @@ static int recv_msg(int ctl, void *msg, size_t len, int timeout_ms)
 }
 
 /* ---------------------------------------------------------------------- */
+/* One case: one transport at one size.                                    */
+
+struct bench_case {
+    const struct bench_config *cfg;
+    const struct bench_transport *t;
+    size_t size;
+    char size_text[32];
+    int index, total; /* for progress and seeds */
+    int ctl;
+    struct bench_endpoint out, in;  /* the parent's ends */
+    struct bench_probe_line *probe; /* pages both processes map */
+    struct bench_stop *stop;
+    int probe_on;
+    uint64_t salt;           /* differs from run to run */
+    struct bench_hist *hist; /* one repetition's round trips */
+    struct bench_hist *all;  /* all repetitions' */
+};
+
+/* ---------------------------------------------------------------------- */
 /* The child.                                                              */
 
 static int pin_to(int cpu)
@@ -174,10 +196,11 @@ static unsigned poll_yield_every(const struct bench_config *cfg)
  * failure it reports and exits: closing its ends is what frees a parent
  * blocked in write() or spinning on a ring.
  */
-static void child_main(int ctl, pid_t parent, const struct bench_config *cfg,
-                       const struct bench_transport *t, size_t size,
-                       struct bench_probe_line *probe)
+static void child_main(int ctl, pid_t parent, const struct bench_case *c)
 {
+    const struct bench_config *cfg = c->cfg;
+    const struct bench_transport *t = c->t;
+    size_t size = c->size;
     struct bench_endpoint in, out;
     struct reply reply;
     struct command cmd;
@@ -211,7 +234,7 @@ static void child_main(int ctl, pid_t parent, const struct bench_config *cfg,
 
         memset(&reply, 0, sizeof reply);
         if (cmd.op == CMD_PROBE) {
-            rc = bench_probe_answer(probe, cmd.rounds, ctl);
+            rc = bench_probe_answer(c->probe, cmd.rounds, ctl);
         } else {
             struct bench_job job = {
                 .count = cmd.count,
@@ -219,6 +242,7 @@ static void child_main(int ctl, pid_t parent, const struct bench_config *cfg,
                 .seed_out = cmd.seed_out,
                 .seed_in = cmd.seed_in,
                 .corrupt_at = cmd.corrupt_at,
+                .stop = c->stop,
             };
 
             reply.kind = REPLY_READY;
@@ -228,6 +252,7 @@ static void child_main(int ctl, pid_t parent, const struct bench_config *cfg,
         }
         reply.kind = REPLY_DONE;
         reply.rc = rc;
+        reply.messages = outcome.messages;
         reply.t_end_ns = outcome.t_end_ns;
         memcpy(reply.detail, outcome.detail, sizeof reply.detail);
         if (send_msg(ctl, &reply, sizeof reply) || rc)
@@ -240,24 +265,6 @@ static void child_main(int ctl, pid_t parent, const struct bench_config *cfg,
     close(ctl);
     _exit(0);
 }
-
-/* ---------------------------------------------------------------------- */
-/* One case: one transport at one size.                                    */
-
-struct bench_case {
-    const struct bench_config *cfg;
-    const struct bench_transport *t;
-    size_t size;
-    char size_text[32];
-    int index, total; /* for progress and seeds */
-    int ctl;
-    struct bench_endpoint out, in; /* the parent's ends */
-    struct bench_probe_line *probe;
-    int probe_on;
-    uint64_t salt;           /* differs from run to run */
-    struct bench_hist *hist; /* one repetition's round trips */
-    struct bench_hist *all;  /* all repetitions' */
-};
 
 static void progress(const struct bench_case *c, const char *what, int rep)
 {
@@ -339,19 +346,22 @@ static void watchdog_arm(const struct bench_case *c, double expect_s)
     unsigned seconds = 30 + (unsigned)(10 * expect_s);
 
     snprintf(watchdog_line, sizeof watchdog_line,
-             "ringbench: %s, %s: no progress for %u s, stopped\n", c->t->name,
-             c->size_text, seconds);
+             "ringbench: %s, %s: a run did not end within %u s; stopped\n",
+             c->t->name, c->size_text, seconds);
     alarm(seconds);
 }
 
 /*
  * Runs one phase pair: the child takes the receiving side (consume or
- * pong), we take the other. Returns the nanoseconds it took: for
- * throughput from our first message to the child's check of the last
- * byte, for latency our own time.
+ * pong), we take the other; past limit_s (0: no limit) we stop early.
+ * expect_s is how long it should take, for the watchdog.
+ * Returns the nanoseconds it took (for throughput from our first message
+ * to the child's check of the last byte, for latency our own time) and
+ * sets *done to the messages (round trips) done.
  */
 static uint64_t run_phase(struct bench_case *c, int latency, uint64_t count,
-                          unsigned run, double expect_s)
+                          unsigned run, double limit_s, double expect_s,
+                          uint64_t *done)
 {
     enum bench_phase mine = latency ? BENCH_PING : BENCH_PRODUCE;
     struct command cmd = {
@@ -369,13 +379,16 @@ static uint64_t run_phase(struct bench_case *c, int latency, uint64_t count,
         .seed_in = cmd.seed_out,
         .corrupt_at = c->cfg->corrupt_at,
         .hist = c->hist,
+        .stop = c->stop,
     };
     struct bench_outcome outcome = {0};
     struct reply reply;
-    uint64_t t0;
+    uint64_t t0, t_end;
     int rc;
 
     memset(c->hist, 0, sizeof *c->hist);
+    /* Relaxed: the command sent next orders it before the child's run. */
+    atomic_store_explicit(&c->stop->last, UINT64_MAX, memory_order_relaxed);
     rc = send_msg(c->ctl, &cmd, sizeof cmd);
     if (rc == 0)
         rc = recv_msg(c->ctl, &reply, sizeof reply, -1);
@@ -384,12 +397,13 @@ static uint64_t run_phase(struct bench_case *c, int latency, uint64_t count,
     if (rc)
         phase_failed(c, mine, rc, &outcome);
 
-    watchdog_arm(c, expect_s);
+    watchdog_arm(c, limit_s > expect_s ? limit_s : expect_s);
     t0 = bench_now_ns();
+    job.deadline_ns = limit_s > 0 ? t0 + (uint64_t)(limit_s * 1e9) : 0;
     rc = c->t->run(mine, &c->out, &c->in, &job, &outcome);
     if (rc)
         phase_failed(c, mine, rc, &outcome);
-    uint64_t t_end = bench_now_ns();
+    t_end = bench_now_ns();
     rc = recv_msg(c->ctl, &reply, sizeof reply, -1);
     alarm(0);
     if (rc)
@@ -401,8 +415,15 @@ static uint64_t run_phase(struct bench_case *c, int latency, uint64_t count,
         bench_fail(BENCH_EXIT_FAILED,
                    "%s, %s, %s: the other process failed: %s", c->t->name,
                    c->size_text, phase_name(mine), strerror(-reply.rc));
+    if (reply.messages != outcome.messages)
+        bench_fail(BENCH_EXIT_FAILED,
+                   "%s, %s, %s: %" PRIu64 " messages sent but %" PRIu64
+                   " received",
+                   c->t->name, c->size_text, phase_name(mine), outcome.messages,
+                   reply.messages);
     if (!latency)
         t_end = reply.t_end_ns;
+    *done = outcome.messages;
     return t_end > t0 ? t_end - t0 : 1;
 }
 
@@ -417,18 +438,26 @@ static uint64_t run_phase(struct bench_case *c, int latency, uint64_t count,
 /*
  * Warms the transport up and learns how long one message (or round
  * trip) takes: runs of growing length until one lasts an eighth of
- * --duration. Returns nanoseconds per message.
+ * --duration. Returns the fastest nanoseconds per message seen: a run in
+ * which another program took the CPU for a while is slower, never
+ * faster, and must not shrink the repetitions to a handful of messages.
  */
 static double calibrate(struct bench_case *c, int latency)
 {
-    double target = c->cfg->duration_s * 1e9 / 8, elapsed;
+    double target = c->cfg->duration_s * 1e9 / 8, best = 0;
     unsigned first = latency ? RUN_WARM_RTT : RUN_WARM_TPUT;
     uint64_t count = 16;
 
     if (target < 1e6)
         target = 1e6;
     for (unsigned run = first;; run++) {
-        elapsed = (double)run_phase(c, latency, count, run, 1);
+        uint64_t done;
+        double elapsed = (double)run_phase(c, latency, count, run,
+                                           c->cfg->duration_s, 1, &done);
+        double each = elapsed / (double)done;
+
+        if (best == 0 || each < best)
+            best = each;
         if (elapsed >= target || run >= first + WARM_RUNS_LIMIT)
             break;
         double grow = 1.5 * target / elapsed;
@@ -436,7 +465,7 @@ static double calibrate(struct bench_case *c, int latency)
                                             : grow > 64 ? 64
                                                         : grow));
     }
-    return elapsed / (double)count;
+    return best;
 }
 
 static uint64_t count_for(const struct bench_case *c, int latency,
@@ -449,6 +478,21 @@ static uint64_t count_for(const struct bench_case *c, int latency,
     if (!latency && c->cfg->volume)
         return (c->cfg->volume + c->size - 1) / c->size;
     return n < 1 ? 1 : (uint64_t)n;
+}
+
+/*
+ * A repetition may last three times --duration: the warm-up can be
+ * luckier than the run (another program took the CPUs since), and a
+ * repetition of hours helps nobody. An explicit --volume or --round-trips
+ * is done in full.
+ */
+static double limit_for(const struct bench_case *c, int latency)
+{
+    if (c->cfg->stop_early)
+        return 1e-9;
+    if ((latency && c->cfg->round_trips) || (!latency && c->cfg->volume))
+        return 0;
+    return 3 * c->cfg->duration_s;
 }
 
 /* The parent's part of a case; the child is running child_main(). */
@@ -502,14 +546,17 @@ static void measure(struct bench_case *c, struct bench_result *res)
         }
         if (cfg->throughput) {
             progress(c, "throughput", rep + 1);
-            uint64_t ns = run_phase(c, 0, count_tput, RUN_TPUT + (unsigned)rep,
-                                    ns_tput * (double)count_tput / 1e9);
-            mb[rep] = (double)count_tput * (double)c->size * 1e3 / (double)ns;
+            uint64_t done,
+                ns = run_phase(c, 0, count_tput, RUN_TPUT + (unsigned)rep,
+                               limit_for(c, 0), ns_tput * count_tput / 1e9,
+                               &done);
+            mb[rep] = (double)done * (double)c->size * 1e3 / (double)ns;
         }
         if (cfg->latency) {
             progress(c, "latency", rep + 1);
-            run_phase(c, 1, count_rtt, RUN_RTT + (unsigned)rep,
-                      ns_rtt * (double)count_rtt / 1e9);
+            uint64_t done;
+            run_phase(c, 1, count_rtt, RUN_RTT + (unsigned)rep, limit_for(c, 1),
+                      ns_rtt * count_rtt / 1e9, &done);
             p50[rep] = bench_hist_quantile(c->hist, 0.5);
             bench_hist_merge(c->all, c->hist);
         }
@@ -559,7 +606,7 @@ static void run_case(struct bench_case *c, struct bench_result *res)
         bench_fail(BENCH_EXIT_FAILED, "fork: %s", strerror(errno));
     if (child_pid == 0) {
         close(sv[0]);
-        child_main(sv[1], parent, cfg, c->t, c->size, c->probe);
+        child_main(sv[1], parent, c);
     }
     close(sv[1]);
     c->ctl = sv[0];
@@ -632,9 +679,12 @@ int main(int argc, char **argv)
     c.cfg = &cfg;
     c.total = report.count;
     c.probe = bench_probe_map();
+    c.stop = mmap(NULL, sizeof *c.stop, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     c.hist = malloc(sizeof *c.hist);
     c.all = malloc(sizeof *c.all);
-    if (!report.results || !c.probe || !c.hist || !c.all)
+    if (!report.results || !c.probe || c.stop == MAP_FAILED || !c.hist ||
+        !c.all)
         bench_fail(BENCH_EXIT_FAILED, "out of memory");
     c.probe_on =
         cfg.pin ? cfg.cpu[0] != cfg.cpu[1] : sysconf(_SC_NPROCESSORS_ONLN) > 1;
@@ -672,6 +722,7 @@ int main(int argc, char **argv)
                 report.elapsed_s);
 
     bench_probe_unmap(c.probe);
+    munmap(c.stop, sizeof *c.stop);
     free(c.hist);
     free(c.all);
     free(report.results);

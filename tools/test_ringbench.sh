@@ -111,6 +111,20 @@ for r in res:
 EOF
     ;;
 
+stop_early)
+    # Runs that stop early (as one past its deadline does) end cleanly
+    # on both sides, for every transport: one message per run.
+    run --quick --quiet --json --transports all --stop-early-for-testing
+    [ $status -eq 0 ] || fail "stop-early run exited $status: $(cat "$tmp/err")"
+    "$python" - "$tmp/out" <<'EOF' || fail "bad JSON for a run stopped early"
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+assert len(res) == 16
+for r in res:
+    assert r["round_trips"] == 2 and r["mb_per_s"] > 0, r
+EOF
+    ;;
+
 csv_svg)
     run --quick --quiet --csv --svg "$tmp/chart.svg" \
         --transports ring-copy,pipe --sizes 64,4K,16K
