@@ -139,10 +139,15 @@ struct bench_outcome {
     char detail[160];  /* why the data was wrong, when it was */
 };
 
+/* How a transport waits for its peer (bench_transport.spins). */
+#define BENCH_WAITS_SLEEP 0 /* blocks in the kernel (read, write) */
+#define BENCH_WAITS_SPIN  1 /* spins: pause, then sched_yield */
+#define BENCH_WAITS_RING  2 /* ring_wait_*: adaptive spin, then futex */
+
 struct bench_transport {
     const char *name;  /* as --transports spells it */
     const char *calls; /* what it calls, for the legend */
-    int spins;         /* waits by spinning (else sleeps in the kernel) */
+    int spins;         /* how it waits: BENCH_WAITS_* */
     int default_on;    /* in the default set */
     /* The largest message it carries with this --buffer. */
     size_t (*max_size)(size_t buffer);

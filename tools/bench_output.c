@@ -122,6 +122,13 @@ static const char *spread(char *buf, size_t len, double lo, double mid,
     return buf;
 }
 
+static const char *waits_name(const struct bench_transport *t)
+{
+    return t->spins == BENCH_WAITS_RING   ? "spin-then-sleep"
+           : t->spins == BENCH_WAITS_SPIN ? "spin"
+                                          : "sleep";
+}
+
 static void list_transports(FILE *out, const struct bench_report *rep,
                             int spins)
 {
@@ -179,12 +186,14 @@ static void print_header(FILE *out, const struct bench_report *rep)
     if (uses(rep, &bench_shmfile))
         fprintf(out, ", /dev/shm file %s",
                 bench_format_size(a, sizeof a, rep->ring_capacity));
-    fputs("\n  waiting    spin (pause, then sched_yield): ", out);
-    list_transports(out, rep, 1);
+    fputs("\n  waiting    ring_wait_* (adaptive spin, then a futex): ", out);
+    list_transports(out, rep, BENCH_WAITS_RING);
+    fputs("\n             spin (pause, then sched_yield): ", out);
+    list_transports(out, rep, BENCH_WAITS_SPIN);
     fputs("\n             sleep in the kernel: ", out);
-    list_transports(out, rep, 0);
-    fputs("\n             for latency the spinners busy-poll and the "
-          "sleepers block in read()\n",
+    list_transports(out, rep, BENCH_WAITS_SLEEP);
+    fputs("\n             for latency the rings and shmfile busy-poll, the "
+          "others block in read()\n",
           out);
     fprintf(out, "  figures    median of %d repetitions", cfg->reps);
     if (cfg->volume)
@@ -392,10 +401,12 @@ void bench_print_json(FILE *out, const struct bench_report *rep)
         fprintf(out, "[%d, %d]", cfg->cpu[0], cfg->cpu[1]);
     else
         fputs("null", out);
-    fputs(",\n             \"spinning\": ", out);
-    json_names(out, rep, 1);
+    fputs(",\n             \"spin_then_sleep\": ", out);
+    json_names(out, rep, BENCH_WAITS_RING);
+    fputs(", \"spinning\": ", out);
+    json_names(out, rep, BENCH_WAITS_SPIN);
     fputs(", \"sleeping\": ", out);
-    json_names(out, rep, 0);
+    json_names(out, rep, BENCH_WAITS_SLEEP);
     fputs(", \"near_ns\": ", out);
     json_number(out, rep->near_ns, rep->near_ns > 0);
     fputs(", \"lowest_cacheline_rtt_ns\": ", out);
@@ -413,7 +424,7 @@ void bench_print_json(FILE *out, const struct bench_report *rep)
         fputs("\"transport\": ", out);
         json_string(out, r->transport->name);
         fprintf(out, ", \"size\": %zu, \"waits\": \"%s\",\n     ", r->size,
-                r->transport->spins ? "spin" : "sleep");
+                waits_name(r->transport));
         fputs("\"mb_per_s\": ", out);
         json_number(out, r->mb_per_s, t);
         fputs(", \"mb_per_s_min\": ", out);
@@ -482,7 +493,7 @@ void bench_print_csv(FILE *out, const struct bench_report *rep)
         int t = r->has_throughput, l = r->has_latency;
 
         fprintf(out, "%s,%zu,%s", r->transport->name, r->size,
-                r->transport->spins ? "spin" : "sleep");
+                waits_name(r->transport));
         csv_number(out, r->mb_per_s, t);
         csv_number(out, r->mb_per_s_min, t);
         csv_number(out, r->mb_per_s_max, t);

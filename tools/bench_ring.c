@@ -20,59 +20,30 @@
 /* Waiting: one helper per side.                                           */
 
 /*
- * Until ring_wait_writable() / ring_wait_readable() land: spin (pause,
- * then sched_yield) until the condition holds, the handle fails, the peer
- * goes or nothing moves for BENCH_STUCK_NS. Same returns as those calls.
- */
-static int spin_until_writable(struct ring *r, size_t len, int ctl)
-{
-    struct bench_spin spin = {0};
-    int rc = 0;
-
-    while (rc == 0 && ring_writable(r) < len) {
-        rc = ring_error(r);
-        if (rc == 0)
-            rc = bench_spin(&spin, ctl);
-    }
-    return rc;
-}
-
-static int spin_until_readable(struct ring *r, size_t len, int ctl)
-{
-    struct bench_spin spin = {0};
-    int rc = 0;
-
-    while (rc == 0 && ring_readable(r) < len) {
-        rc = ring_error(r);
-        if (rc == 0)
-            rc = bench_spin(&spin, ctl);
-    }
-    return rc;
-}
-
-/*
- * The producer's one place to wait for room. When ring_wait_writable()
- * lands, its first line becomes
- *     int rc = ring_wait_writable(&e->ring, len, BENCH_STUCK_MS);
+ * The producer's one place to wait for room: the library's own wait,
+ * which spins for an adaptive while, then sleeps on the ring's futex until
+ * the consumer frees len bytes; -EPIPE when it is gone.
  */
 static int wait_writable(struct bench_endpoint *e, size_t len)
 {
-    int rc = spin_until_writable(&e->ring, len, e->ctl);
+    int rc;
 
+    do
+        rc = ring_wait_writable(&e->ring, len, BENCH_STUCK_MS);
+    while (rc == -EINTR);
     if (rc)
         e->error = rc;
     return rc;
 }
 
-/*
- * The consumer's one place to wait for data. When ring_wait_readable()
- * lands, its first line becomes
- *     int rc = ring_wait_readable(&e->ring, len, BENCH_STUCK_MS);
- */
+/* The consumer's one place to wait for data, the mirror of the above. */
 static int wait_readable(struct bench_endpoint *e, size_t len)
 {
-    int rc = spin_until_readable(&e->ring, len, e->ctl);
+    int rc;
 
+    do
+        rc = ring_wait_readable(&e->ring, len, BENCH_STUCK_MS);
+    while (rc == -EINTR);
     if (rc)
         e->error = rc;
     return rc;
@@ -410,7 +381,7 @@ static int ring_msg_zc_run(enum bench_phase phase, struct bench_endpoint *out,
 const struct bench_transport bench_ring_copy = {
     .name = "ring-copy",
     .calls = "ring_write / ring_read (bytes, copied in and out)",
-    .spins = 1,
+    .spins = BENCH_WAITS_RING,
     .default_on = 1,
     .max_size = bytes_max_size,
     .create = ring_end_create,
@@ -422,7 +393,7 @@ const struct bench_transport bench_ring_copy = {
 const struct bench_transport bench_ring_zc = {
     .name = "ring-zc",
     .calls = "ring_reserve+commit / ring_peek+consume (bytes, zero-copy)",
-    .spins = 1,
+    .spins = BENCH_WAITS_RING,
     .default_on = 1,
     .max_size = bytes_max_size,
     .create = ring_end_create,
@@ -434,7 +405,7 @@ const struct bench_transport bench_ring_zc = {
 const struct bench_transport bench_ring_msg = {
     .name = "ring-msg",
     .calls = "ring_msg_send / ring_msg_recv (records, copied)",
-    .spins = 1,
+    .spins = BENCH_WAITS_RING,
     .default_on = 1,
     .max_size = records_max_size,
     .create = ring_end_create,
@@ -446,7 +417,7 @@ const struct bench_transport bench_ring_msg = {
 const struct bench_transport bench_ring_msg_zc = {
     .name = "ring-msg-zc",
     .calls = "ring_msg_reserve+commit / ring_msg_peek+consume (zero-copy)",
-    .spins = 1,
+    .spins = BENCH_WAITS_RING,
     .default_on = 0,
     .max_size = records_max_size,
     .create = ring_end_create,
