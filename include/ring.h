@@ -125,7 +125,10 @@ struct ring {
  * roles this handle takes (0 = both) and RING_HUGEPAGES. Returns 0, or
  * -EINVAL for 0, absurd sizes or unknown flags, -ENOMEM when memory (or,
  * with RING_HUGEPAGES, huge pages) is short, -EIO if the mirror mapping
- * does not alias, or another -errno from the system. On failure the handle
+ * does not alias, -ENOSYS or -EPERM where memfd_create is not allowed (a
+ * seccomp filter: there is no fallback, since only a memfd can be sealed
+ * against shrinking), or another -errno from the system. Needs /proc
+ * mounted: roles are locked through /proc/self/fd. On failure the handle
  * is closed and ring_close() on it does nothing.
  */
 RING_API int ring_create(struct ring *r, size_t capacity, unsigned flags);
@@ -200,7 +203,8 @@ RING_API int ring_wait_readable(struct ring *r, size_t len, int timeout_ms);
 /*
  * Producer. Waits until at least len bytes are free; the mirror of
  * ring_wait_readable, with -EPIPE once the consumer has closed or died
- * and len bytes are not free.
+ * and len bytes are not free. For a record of n bytes, wait for
+ * ring_msg_space(n).
  */
 RING_API int ring_wait_writable(struct ring *r, size_t len, int timeout_ms);
 
@@ -564,6 +568,16 @@ RING_INLINE uint64_t ring_msg_size(uint64_t len)
            ((len + RING_MSG_HEADER - 1) & ~(uint64_t)(RING_MSG_HEADER - 1));
 }
 
+/*
+ * Free bytes a record of len needs before it can be sent: its size and
+ * the cleared header word after it. To wait for room for one record:
+ * ring_wait_writable(r, ring_msg_space(len), timeout_ms).
+ */
+RING_INLINE size_t ring_msg_space(size_t len)
+{
+    return (size_t)(ring_msg_size(len) + RING_MSG_HEADER);
+}
+
 /* Out of line: marks the ring as carrying records, for a later producer. */
 RING_API int ring_producer_announce_records(struct ring *r);
 
@@ -592,8 +606,7 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
 
     if (len > ring_msg_max(r))
         return NULL;
-    /* Room for the record and for the cleared header word after it. */
-    need = ring_msg_size(len) + RING_MSG_HEADER;
+    need = ring_msg_space(len);
     if ((need > ring_free_cached(r) || (r->tail & (RING_MSG_HEADER - 1))) &&
         !ring_msg_make_room(r, need))
         return NULL;

@@ -255,7 +255,7 @@ static int stream_records_forever(int fd, long unused)
         test_pattern_fill(buf, len, STREAM_SEED + seq, 0);
         int rc = ring_msg_send(&p, buf, len);
         if (rc == -EAGAIN) {
-            if (ring_wait_writable(&p, ring_msg_size(len) + 8, -1) != 0)
+            if (ring_wait_writable(&p, ring_msg_space(len), -1) != 0)
                 return 2;
             continue;
         }

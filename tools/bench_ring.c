@@ -253,7 +253,7 @@ static int ring_zc_run(enum bench_phase phase, struct bench_endpoint *out,
    that follows it (see ring_msg_reserve). */
 static size_t record_room(size_t size)
 {
-    return (size_t)ring_msg_size(size) + RING_MSG_HEADER;
+    return ring_msg_space(size);
 }
 
 static int msg_send_end(struct bench_endpoint *e, size_t size)
