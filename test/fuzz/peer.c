@@ -643,6 +643,117 @@ static void call_msg_recv(struct peer_fuzz *f, struct fuzz_input *in,
 }
 
 /* ---------------------------------------------------------------------- */
+/* Waiting, with a zero timeout: it only looks, and says why.             */
+
+/* What a look returns: 0 when the condition holds, -ETIMEDOUT when it
+   does not (both handles are open in this process, so the peer is never
+   gone), or the side's error; -EINVAL for more than the capacity. */
+static void check_look(const struct peer_fuzz *f, const struct ring *h, int rc,
+                       int dead, size_t len, uint64_t have, const char *what)
+{
+    FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EPROTO || rc == -EPERM ||
+                   rc == -EBADF || rc == -EINVAL || rc == -EPIPE,
+               "%s(%zu): %d", what, len, rc);
+    if (!h->control) {
+        FUZZ_CHECK(rc == -EBADF, "%s on a closed handle: %d", what, rc);
+        return;
+    }
+    if (dead) {
+        FUZZ_CHECK(rc < 0 && rc != -ETIMEDOUT, "%s of a failed side: %d", what,
+                   rc);
+        return;
+    }
+    if (f->hostile)
+        return;
+    if (len > f->capacity)
+        FUZZ_CHECK(rc == -EINVAL, "%s(%zu) beyond the capacity: %d", what, len,
+                   rc);
+    else
+        FUZZ_CHECK(rc == (have >= len ? 0 : -ETIMEDOUT),
+                   "%s(%zu) with %llu: %d", what, len, (unsigned long long)have,
+                   rc);
+}
+
+static void call_wait_readable(struct peer_fuzz *f, struct fuzz_input *in,
+                               struct ring *h)
+{
+    int dead = consumer_dead(h);
+    size_t len = pick_len(in, f->capacity);
+    int rc = ring_wait_readable(h, len, 0);
+
+    check_look(f, h, rc, dead, len, f->tail - f->head, "ring_wait_readable");
+    /* A look that got as far as the index read it. */
+    if (!dead && h->control && len <= f->capacity)
+        f->tail_known = f->tail;
+}
+
+static void call_wait_writable(struct peer_fuzz *f, struct fuzz_input *in,
+                               struct ring *h)
+{
+    int dead = producer_dead(h);
+    size_t len = pick_len(in, f->capacity);
+    int rc = ring_wait_writable(h, len, 0);
+
+    check_look(f, h, rc, dead, len, free_bytes(f), "ring_wait_writable");
+}
+
+/* Arming an event descriptor: 1 when the condition holds, 0 armed. */
+static void call_event_arm(struct peer_fuzz *f, struct fuzz_input *in,
+                           struct ring *h, unsigned role)
+{
+    int dead = role == RING_CONSUMER ? consumer_dead(h) : producer_dead(h);
+    size_t len = pick_len(in, f->capacity);
+    uint64_t have = role == RING_CONSUMER ? f->tail - f->head : free_bytes(f);
+    int rc = ring_event_arm(h, role, len);
+
+    if (!h->control) {
+        FUZZ_CHECK(rc == -EBADF, "ring_event_arm closed: %d", rc);
+        return;
+    }
+    if (!(h->roles & role)) {
+        FUZZ_CHECK(rc == -EINVAL, "ring_event_arm without the role: %d", rc);
+        return;
+    }
+    FUZZ_CHECK(rc == 0 || rc == 1 || rc < 0, "ring_event_arm: %d", rc);
+    if (dead) {
+        FUZZ_CHECK(rc < 0, "ring_event_arm of a failed side: %d", rc);
+        return;
+    }
+    if (f->hostile || rc == -EMFILE || rc == -ENOMEM)
+        return;
+    if (len > f->capacity)
+        FUZZ_CHECK(rc == -EINVAL, "ring_event_arm(%zu): %d", len, rc);
+    else
+        FUZZ_CHECK(rc == (have >= len), "ring_event_arm(%zu) with %llu: %d",
+                   len, (unsigned long long)have, rc);
+    if (role == RING_CONSUMER && len <= f->capacity)
+        f->tail_known = f->tail;
+}
+
+static void call_event_arm_consumer(struct peer_fuzz *f, struct fuzz_input *in,
+                                    struct ring *h)
+{
+    call_event_arm(f, in, h, RING_CONSUMER);
+}
+
+static void call_event_arm_producer(struct peer_fuzz *f, struct fuzz_input *in,
+                                    struct ring *h)
+{
+    call_event_arm(f, in, h, RING_PRODUCER);
+}
+
+static void call_stats(struct peer_fuzz *f, struct fuzz_input *in,
+                       struct ring *h)
+{
+    struct ring_stats st;
+    int rc = ring_get_stats(h, &st);
+
+    (void)f;
+    (void)in;
+    FUZZ_CHECK(rc == (h->control ? 0 : -EBADF), "ring_get_stats: %d", rc);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Handles.                                                                */
 
 static void call_error(struct peer_fuzz *f, struct fuzz_input *in,
@@ -821,6 +932,13 @@ static const struct peer_call calls[] = {
     {"ring_msg_peek", SIDE_CONSUMER, FOR_RECORDS, call_msg_peek},
     {"ring_msg_consume", SIDE_CONSUMER, FOR_RECORDS, call_msg_consume},
     {"ring_msg_recv", SIDE_CONSUMER, FOR_RECORDS, call_msg_recv},
+    {"ring_wait_readable", SIDE_CONSUMER, FOR_BOTH, call_wait_readable},
+    {"ring_wait_writable", SIDE_PRODUCER, FOR_BOTH, call_wait_writable},
+    {"ring_event_arm (consumer)", SIDE_CONSUMER, FOR_BOTH,
+     call_event_arm_consumer},
+    {"ring_event_arm (producer)", SIDE_PRODUCER, FOR_BOTH,
+     call_event_arm_producer},
+    {"ring_get_stats", SIDE_CONSUMER, FOR_BOTH, call_stats},
     {"ring_error (producer)", SIDE_PRODUCER, FOR_BOTH, call_error},
     {"ring_error (consumer)", SIDE_CONSUMER, FOR_BOTH, call_error},
     {"re-attach producer", SIDE_NONE, FOR_BOTH | FOR_REATTACH,
