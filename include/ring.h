@@ -76,6 +76,7 @@ struct ring_waiter {
     int event_fd;      /* epoll descriptor for event loops, or -1 */
     int event_inotify; /* watches the memfd for the peer's doorbell */
     int event_timer;   /* ticks while armed, to notice a dead peer */
+    int peer_seen;     /* the kernel has shown the peer's role held */
 };
 
 struct ring {
@@ -105,7 +106,7 @@ struct ring {
     int producer_error;    /* 0, -EPROTO, -EPERM (no producer role), -EBADF */
     int producer_records;  /* this producer has announced records */
     struct ring_waiter producer_wait;
-    unsigned char producer_pad[128 - 64];
+    unsigned char producer_pad[128 - 72];
 
     /* Consumer: written only by the consumer. */
     uint64_t head;       /* own index: bytes ever consumed */
@@ -113,7 +114,7 @@ struct ring {
     uint64_t msg_size;   /* bytes of the record ring_msg_peek returned */
     int consumer_error;  /* 0, -EPROTO, -EPERM (no consumer role), -EBADF */
     struct ring_waiter consumer_wait;
-    unsigned char consumer_pad[128 - 56];
+    unsigned char consumer_pad[128 - 64];
 };
 
 /* ---------------------------------------------------------------------- */

@@ -141,7 +141,7 @@ RING_HIDDEN void ring_roles_release(struct ring *r);
 
 /* wait.c: waking, and telling whether the peer is gone. */
 RING_HIDDEN void ring_wake_all(struct ring *r);
-RING_HIDDEN int ring_peer_gone(const struct ring *r, enum ring_role peer,
+RING_HIDDEN int ring_peer_gone(struct ring *r, enum ring_role peer,
                                int ask_kernel);
 RING_HIDDEN void ring_waiters_reset(struct ring *r);
 /* 1 when len is readable (writable) already, 0 when announced with the

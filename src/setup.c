@@ -240,6 +240,11 @@ int ring_attach(struct ring *r, int fd, unsigned flags)
         return fail(r, rc);
     start_indices(r);
     mark_roles(r, RING_ROLE_HELD);
+    /* Learns whether the peer is here already (ring_peer_gone). */
+    if (!(r->roles & RING_PRODUCER))
+        (void)ring_peer_gone(r, RING_ROLE_PRODUCER, 1);
+    if (!(r->roles & RING_CONSUMER))
+        (void)ring_peer_gone(r, RING_ROLE_CONSUMER, 1);
     return 0;
 }
 

@@ -156,10 +156,16 @@ void ring_wake_all(struct ring *r)
  * page; one that died cannot, and then the truth is the kernel's: the
  * role's lock is free once its holder's description is closed, which
  * dying does. Asking the kernel is a system call, so only when ask_kernel.
+ *
+ * The shared word saying "never taken" is the peer's to write, so a free
+ * lock counts as gone, whatever the word says, once this handle has seen
+ * the lock held: a peer cannot lie its way into an endless wait by dying.
  */
-int ring_peer_gone(const struct ring *r, enum ring_role peer, int ask_kernel)
+int ring_peer_gone(struct ring *r, enum ring_role peer, int ask_kernel)
 {
     struct ring_control *c = ring_control_of(r);
+    struct ring_waiter *w =
+        peer == RING_ROLE_PRODUCER ? &r->consumer_wait : &r->producer_wait;
     /* Acquire pairs with the release stores in mark_roles (setup.c). */
     uint32_t state =
         atomic_load_explicit(&c->role_state[peer], memory_order_acquire);
@@ -173,15 +179,17 @@ int ring_peer_gone(const struct ring *r, enum ring_role peer, int ask_kernel)
     /* A handle holding both roles is its own peer, alive while open. */
     if (r->roles & (peer == RING_ROLE_PRODUCER ? RING_PRODUCER : RING_CONSUMER))
         return 0;
-    if (state == RING_ROLE_NEVER)
-        return 0;
     if (state == RING_ROLE_CLOSED)
         return 1;
     if (!ask_kernel)
         return 0;
     if (fcntl(r->lock_fd, F_OFD_GETLK, &lock) != 0)
         return 0; /* cannot tell: keep waiting, the timeout holds */
-    return lock.l_type == F_UNLCK;
+    if (lock.l_type != F_UNLCK) {
+        w->peer_seen = 1;
+        return 0;
+    }
+    return state != RING_ROLE_NEVER || w->peer_seen;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -440,6 +448,7 @@ void ring_waiters_reset(struct ring *r)
         sides[i]->event_fd = -1;
         sides[i]->event_inotify = -1;
         sides[i]->event_timer = -1;
+        sides[i]->peer_seen = 0;
     }
 }
 

@@ -8,8 +8,10 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PAGE ((uint64_t)sysconf(_SC_PAGESIZE))
@@ -349,4 +351,39 @@ Test(peer, random_indices_never_lead_outside_the_mapping)
     /* Random values are impossible ones, sooner or later. */
     cr_assert_eq(ring_error(&cons), -EPROTO);
     cr_assert_eq(ring_error(&prod), -EPROTO);
+}
+
+/* A producer that lies that it never came, then dies: a consumer that has
+   seen it alive must not wait for it forever. */
+Test(hostile, a_dead_peer_cannot_lie_its_way_into_an_endless_wait,
+     .timeout = 60)
+{
+    struct ring c;
+    int ready[2], status;
+    char byte;
+
+    cr_assert_eq(ring_create(&c, 4096, RING_CONSUMER), 0);
+    cr_assert_eq(pipe(ready), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        struct ring p;
+        if (ring_attach(&p, ring_fd(&c), RING_PRODUCER) != 0 ||
+            ring_write(&p, "x", 1) != 1 || write(ready[1], "r", 1) != 1)
+            _exit(1);
+        /* Until the consumer is asleep waiting for more. */
+        while (atomic_load(&((struct ring_control *)p.control)->read_want) == 0)
+            usleep(1000);
+        atomic_store(&((struct ring_control *)p.control)->role_state[0],
+                     RING_ROLE_NEVER);
+        raise(SIGKILL);
+    }
+    cr_assert_eq(read(ready[0], &byte, 1), 1);
+    cr_assert_eq(ring_wait_readable(&c, 1, 0), 0);
+    cr_assert_eq(ring_wait_readable(&c, 2, -1), -EPIPE);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFSIGNALED(status));
+    ring_close(&c);
+    close(ready[0]);
+    close(ready[1]);
 }
