@@ -96,7 +96,8 @@ struct ring {
     unsigned roles;                     /* RING_PRODUCER | RING_CONSUMER */
     unsigned flags;                     /* RING_HUGEPAGES */
     int pid;                            /* process that opened the handle */
-    unsigned char setup_pad[128 - 100];
+    int publish_fence;                  /* publish with a full fence */
+    unsigned char setup_pad[128 - 104];
 
     /* Producer: written only by the producer. */
     uint64_t tail;         /* own index: bytes ever committed */
@@ -275,6 +276,29 @@ RING_INLINE void ring_store_relaxed(RING_ATOMIC(uint64_t) *p, uint64_t v)
     RING_ATOMIC_NS atomic_store_explicit(p, v, RING_MO(relaxed));
 }
 
+RING_INLINE uint64_t ring_load_relaxed(const RING_ATOMIC(uint64_t) *p)
+{
+    return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(relaxed));
+}
+
+/* Keeps the compiler from moving the store to *stored after it, or the
+   load of *loaded before it; the CPU may still reorder (see ring_publish).
+   Narrower than atomic_signal_fence, which would make the compiler reload
+   every field of the handle around each publish. */
+RING_INLINE void ring_compiler_order(RING_ATOMIC(uint64_t) *stored,
+                                     RING_ATOMIC(uint64_t) *loaded)
+{
+#ifdef __cplusplus
+    __asm__ __volatile__(""
+                         : "+m"(*reinterpret_cast<uint64_t *>(stored)),
+                           "+m"(*reinterpret_cast<uint64_t *>(loaded)));
+#else
+    __asm__ __volatile__(""
+                         : "+m"(*(uint64_t *)(uintptr_t)stored),
+                           "+m"(*(uint64_t *)(uintptr_t)loaded));
+#endif
+}
+
 /* A store that is also a full fence (xchg on x86): nothing after it,
    load or store, is ordered before it. */
 RING_INLINE void ring_store_fence(RING_ATOMIC(uint64_t) *p, uint64_t v)
@@ -337,6 +361,36 @@ RING_INLINE int ring_refresh_head(struct ring *r, uint64_t need)
 RING_API void ring_wake_consumer(struct ring *r, uint64_t want);
 
 /*
+ * Publishes an index, then returns what the peer's waiter wants (0: none).
+ *
+ * Release (in both branches) pairs with the peer's acquire load of the
+ * index (ring_refresh_tail, ring_refresh_head): what we wrote (or read)
+ * before is done once the peer sees the new value.
+ *
+ * "Publish, then look for a waiter" must not be reordered, or a waiter
+ * that announced itself just before may sleep through our publish. The
+ * full fence that orders them is asymmetric: a waiter, before it sleeps,
+ * runs membarrier(), which executes a full barrier on our CPU (fence.c),
+ * so here a compiler barrier is enough, and a commit stays a plain store.
+ * This pairs with ring_fence_peers() in announce() (wait.c). Where
+ * membarrier cannot be used, the store is a seq_cst exchange (xchg on
+ * x86), a full fence of its own, and the load is seq_cst: that pairs with
+ * the seq_cst store of want and fence in announce().
+ */
+RING_INLINE uint64_t ring_publish(const struct ring *r,
+                                  RING_ATOMIC(uint64_t) *index, uint64_t value,
+                                  RING_ATOMIC(uint64_t) *want)
+{
+    if (r->publish_fence) {
+        ring_store_fence(index, value);
+        return ring_load_seq_cst(want);
+    }
+    ring_store_release(index, value);
+    ring_compiler_order(index, want);
+    return ring_load_relaxed(want);
+}
+
+/*
  * Makes the bytes up to tail visible to the consumer, then looks for a
  * consumer asleep until they arrive. Costs no system call when nobody
  * sleeps, and wakes a sleeper only once what it waits for is there.
@@ -346,15 +400,7 @@ RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
     uint64_t want;
 
     r->tail = tail;
-    /* Release (part of this seq_cst store) pairs with the consumer's
-       acquire load of tail in ring_refresh_tail: the bytes written before
-       are visible to a consumer that sees the new tail. The store is also
-       a full fence, ordering "publish tail" before "look for a waiter":
-       it pairs with the seq_cst store of read_want and load of tail in
-       ring_wait_readable (and ring_event_arm), so either we see the
-       waiter or it sees our tail, and no wake-up is lost. */
-    ring_store_fence(r->tail_shared, tail);
-    want = ring_load_seq_cst(r->read_want);
+    want = ring_publish(r, r->tail_shared, tail, r->read_want);
     if (want != 0 && (int64_t)(tail - want) >= 0)
         ring_wake_consumer(r, want);
 }
@@ -472,20 +518,14 @@ RING_API void ring_wake_producer(struct ring *r, uint64_t want);
 
 /*
  * Gives the bytes up to head back to the producer, then looks for a
- * producer asleep until that much space is free.
+ * producer asleep until that much space is free (see ring_publish).
  */
 RING_INLINE void ring_publish_head(struct ring *r, uint64_t head)
 {
     uint64_t want;
 
     r->head = head;
-    /* Release (part of this seq_cst store) pairs with the producer's
-       acquire load of head in ring_refresh_head: our reads of the consumed
-       bytes are done before the producer may overwrite them. As a full
-       fence it pairs with ring_wait_writable, as ring_publish_tail does
-       with ring_wait_readable. */
-    ring_store_fence(r->head_shared, head);
-    want = ring_load_seq_cst(r->write_want);
+    want = ring_publish(r, r->head_shared, head, r->write_want);
     if (want != 0 && (int64_t)(head - want) >= 0)
         ring_wake_producer(r, want);
 }

@@ -123,7 +123,7 @@ int ring_event_arm(struct ring *r, unsigned role, size_t len)
 {
     enum ring_role index;
     struct ring_waiter *w;
-    int rc;
+    int rc, fenced;
 
     if (r->control == NULL)
         return -EBADF;
@@ -136,10 +136,11 @@ int ring_event_arm(struct ring *r, unsigned role, size_t len)
        never drained unseen. */
     drain(w->event_inotify);
     /* The kernel is asked about a dead peer when the tick came. */
-    rc = ring_event_announce(r, index, len, drain(w->event_timer));
+    rc = ring_event_announce(r, index, len, drain(w->event_timer), &fenced);
     if (rc != 0) {
         set_timer(w->event_timer, 0);
         return rc;
     }
-    return set_timer(w->event_timer, RING_EVENT_TICK_MS);
+    /* Without membarrier a fence-less peer may miss us: tick sooner. */
+    return set_timer(w->event_timer, fenced ? RING_EVENT_TICK_MS : 1);
 }

@@ -139,15 +139,21 @@ RING_HIDDEN int ring_validate_geometry(const struct ring_geometry *g,
 RING_HIDDEN int ring_roles_lock(struct ring *r, unsigned roles);
 RING_HIDDEN void ring_roles_release(struct ring *r);
 
+/* fence.c: the waiter's half of the asymmetric fence. Register once per
+   process before publishing without a fence; 0 or -errno. */
+RING_HIDDEN int ring_fence_register(void);
+/* A full barrier on the CPUs of every registered process; 0 or -errno. */
+RING_HIDDEN int ring_fence_peers(void);
+
 /* wait.c: waking, and telling whether the peer is gone. */
 RING_HIDDEN void ring_wake_all(struct ring *r);
 RING_HIDDEN int ring_peer_gone(struct ring *r, enum ring_role peer,
                                int ask_kernel);
 RING_HIDDEN void ring_waiters_reset(struct ring *r);
 /* 1 when len is readable (writable) already, 0 when announced with the
-   doorbell as the signal, or -errno. */
+   doorbell as the signal, or -errno; *fenced as in announce(). */
 RING_HIDDEN int ring_event_announce(struct ring *r, enum ring_role role,
-                                    uint64_t len, int ask_kernel);
+                                    uint64_t len, int ask_kernel, int *fenced);
 
 /* event.c: descriptors for event loops. */
 RING_HIDDEN void ring_event_close_all(struct ring *r);

@@ -204,6 +204,8 @@ int ring_create(struct ring *r, size_t capacity, unsigned flags)
     rc = ring_roles_lock(r, r->roles);
     if (rc < 0)
         return fail(r, rc);
+    /* Without the asymmetric fence, this handle fences its publishes. */
+    r->publish_fence = ring_fence_register() != 0;
     start_indices(r);
     mark_roles(r, RING_ROLE_HELD);
     return 0;
@@ -238,6 +240,8 @@ int ring_attach(struct ring *r, int fd, unsigned flags)
                   (r->roles & RING_PRODUCER) != 0);
     if (rc < 0)
         return fail(r, rc);
+    /* Without the asymmetric fence, this handle fences its publishes. */
+    r->publish_fence = ring_fence_register() != 0;
     start_indices(r);
     mark_roles(r, RING_ROLE_HELD);
     /* Learns whether the peer is here already (ring_peer_gone). */

@@ -5,13 +5,14 @@
  * sleeps on a futex word in the shared control page; a shared futex, not
  * a private one, because the peer is another process. Before it sleeps it
  * announces what it waits for (read_want: the tail it needs; write_want:
- * the head), with a seq_cst store, then looks at the peer's index again
- * with a seq_cst load. The peer publishes its index with a seq_cst store,
- * then loads the want word (ring_publish_tail, ring_publish_head). Of two
- * such pairs at least one side sees the other's store, so either the
- * waiter sees the index and does not sleep, or the peer sees the waiter
- * and wakes it: no wake-up is lost. The peer wakes only a waiter whose
- * condition now holds, and makes no system call when nobody sleeps.
+ * the head), then a full fence, then looks at the peer's index again. The
+ * peer publishes its index, then loads the want word (ring_publish in
+ * ring.h), with a full fence between them too: its half is executed on
+ * its CPU by our membarrier() (fence.c), unless it has to fence itself.
+ * Of two such pairs at least one side sees the other's store, so either
+ * the waiter sees the index and does not sleep, or the peer sees the
+ * waiter and wakes it: no wake-up is lost. The peer wakes only a waiter
+ * whose condition now holds, and makes no system call when nobody sleeps.
  *
  * The futex word is a sequence the waker bumps before FUTEX_WAKE, and the
  * waiter reads before it announces itself: a wake-up that comes between
@@ -35,6 +36,8 @@
 #include <unistd.h>
 
 #define RING_WAIT_SLICE_MS 50
+/* The slice when membarrier() failed: a fence-less peer may miss us. */
+#define RING_WAIT_SHORT_SLICE_MS 1
 /* The adaptive spin stays within [0, RING_SPIN_MAX_NS]. */
 #define RING_SPIN_MAX_NS   100000
 #define RING_SPIN_START_NS 20000
@@ -311,16 +314,20 @@ static void adapt_spin(struct ring_waiter *w, int64_t answered_ns)
 
 /*
  * Announces what we wait for and looks once more; returns 1 when the
- * condition holds after all. The seq_cst store of want and the seq_cst
- * load of the peer's index (inside holds) pair with the seq_cst store of
- * the index and load of want in ring_publish_tail/ring_publish_head.
+ * condition holds after all. Between the store of want and the load of the
+ * peer's index (inside holds) come both halves of the full fence: the
+ * seq_cst fence is ours, and pairs with the seq_cst exchange of a peer
+ * that fences itself; ring_fence_peers() runs a full barrier on the peer's
+ * CPU, between its publish and its load of want (ring_publish in ring.h).
+ * *fenced tells whether that second half happened.
  */
 static int announce(struct ring *r, const struct wait_side *s, uint64_t len,
-                    uint32_t how)
+                    uint32_t how, int *fenced)
 {
     atomic_store_explicit(s->notify, how, memory_order_relaxed);
     atomic_store_explicit(s->want, s->target(r, len), memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
+    *fenced = ring_fence_peers() == 0;
     return s->holds(r, len);
 }
 
@@ -378,8 +385,9 @@ static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
            sequence, we see the index it was bumped for. */
         uint32_t seq = atomic_load_explicit(s.futex, memory_order_acquire);
         int64_t slice_end;
+        int fenced;
 
-        if (announce(r, &s, len, RING_NOTIFY_FUTEX)) {
+        if (announce(r, &s, len, RING_NOTIFY_FUTEX, &fenced)) {
             withdraw(&s);
             adapt_spin(s.waiter, now_ns() - start);
             return 0;
@@ -397,7 +405,9 @@ static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
             withdraw(&s);
             return -ETIMEDOUT;
         }
-        slice_end = now + (int64_t)RING_WAIT_SLICE_MS * 1000000;
+        slice_end = now + (int64_t)(fenced ? RING_WAIT_SLICE_MS
+                                           : RING_WAIT_SHORT_SLICE_MS) *
+                              1000000;
         if (slice_end > deadline)
             slice_end = deadline;
         atomic_fetch_add_explicit(s.sleeps, 1, memory_order_relaxed);
@@ -475,7 +485,7 @@ int ring_get_stats(const struct ring *r, struct ring_stats *stats)
 
 /* For event.c: the same announcement, with the doorbell as the signal. */
 int ring_event_announce(struct ring *r, enum ring_role role, uint64_t len,
-                        int ask_kernel)
+                        int ask_kernel, int *fenced)
 {
     struct wait_side s = side_of(r, role);
 
@@ -485,7 +495,8 @@ int ring_event_announce(struct ring *r, enum ring_role role, uint64_t len,
         return -EINVAL;
     if (s.holds(r, len))
         return 1;
-    if (announce(r, &s, len, RING_NOTIFY_EVENT)) {
+    *fenced = 1;
+    if (announce(r, &s, len, RING_NOTIFY_EVENT, fenced)) {
         withdraw(&s);
         return 1;
     }
