@@ -41,8 +41,9 @@ static void reset(struct ring *r)
     ring_waiters_reset(r);
 }
 
-/* Undoes a partly opened handle: mapping, locks, descriptor. */
-static int fail(struct ring *r, int rc)
+/* Undoes what a handle holds: event descriptors, mapping, role locks,
+   memfd; leaves it closed. */
+static void release_all(struct ring *r)
 {
     ring_event_close_all(r);
     ring_unmap(r);
@@ -50,6 +51,12 @@ static int fail(struct ring *r, int rc)
     if (r->fd >= 0)
         close(r->fd);
     reset(r);
+}
+
+/* Undoes a partly opened handle and returns rc. */
+static int fail(struct ring *r, int rc)
+{
+    release_all(r);
     return rc;
 }
 
@@ -270,12 +277,7 @@ void ring_close(struct ring *r)
         /* A peer asleep learns at once that we are gone. */
         ring_wake_all(r);
     }
-    ring_event_close_all(r);
-    ring_unmap(r);
-    ring_roles_release(r);
-    if (r->fd >= 0)
-        close(r->fd);
-    reset(r);
+    release_all(r);
 }
 
 int ring_fd(const struct ring *r)
