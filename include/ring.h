@@ -119,31 +119,33 @@ struct ring {
 };
 
 /* ---------------------------------------------------------------------- */
-/* Setup (libring).                                                        */
+/* Setup (libring). See ring_setup(3).                                    */
 
 /*
  * Creates a ring of at least capacity data bytes (rounded up to a power of
  * two, at least one page) in a new sealed memfd and maps it. flags: the
- * roles this handle takes (0 = both) and RING_HUGEPAGES. Returns 0, or
- * -EINVAL for 0, absurd sizes or unknown flags, -ENOMEM when memory (or,
- * with RING_HUGEPAGES, huge pages) is short, -EIO if the mirror mapping
- * does not alias, -ENOSYS or -EPERM where memfd_create is not allowed (a
- * seccomp filter: there is no fallback, since only a memfd can be sealed
- * against shrinking), or another -errno from the system. Needs /proc
- * mounted: roles are locked through /proc/self/fd. On failure the handle
- * is closed and ring_close() on it does nothing.
+ * roles this handle takes (RING_PRODUCER, RING_CONSUMER, or 0 for both)
+ * and RING_HUGEPAGES. Returns 0, or -EINVAL for 0, absurd sizes or unknown
+ * flags, -ENOMEM when memory (or, with RING_HUGEPAGES, huge pages) is
+ * short, -EIO if the mirror mapping does not alias, -ENOSYS or -EPERM
+ * where memfd_create is not allowed (a seccomp filter: there is no
+ * fallback, since only a memfd can be sealed against shrinking), or
+ * another -errno from the system. Needs /proc mounted: roles are locked
+ * through /proc/self/fd. On failure the handle is closed and ring_close()
+ * on it does nothing.
  */
 RING_API int ring_create(struct ring *r, size_t capacity, unsigned flags);
 
 /*
  * Attaches to a ring whose memfd another handle created, taking the roles
- * in flags (0 = both). Validates the descriptor (type, seals, size) and the
- * header (magic, layout version, capacity) before mapping anything; takes
- * its own duplicate of fd (the caller still owns fd). Returns 0, -EINVAL
- * for bad flags or a descriptor that is not a sealed memfd, -EPROTO for a
- * header that is not a valid ring, -EBUSY when a role is already held by a
- * live handle, or another -errno. A role whose holder closed or died is
- * taken over: the new holder continues from the old one's index.
+ * in flags (RING_PRODUCER, RING_CONSUMER, or 0 for both). Validates the
+ * descriptor (type, seals, size) and the header (magic, layout version,
+ * capacity) before mapping anything; takes its own duplicate of fd (the
+ * caller still owns fd). Returns 0, -EINVAL for bad flags or a descriptor
+ * that is not a sealed memfd, -EPROTO for a header that is not a valid
+ * ring, -EBUSY when a role is already held by a live handle, or another
+ * -errno. A role whose holder closed or died is taken over: the new holder
+ * continues from the old one's index.
  */
 RING_API int ring_attach(struct ring *r, int fd, unsigned flags);
 
@@ -154,18 +156,23 @@ RING_API int ring_attach(struct ring *r, int fd, unsigned flags);
  */
 RING_API void ring_close(struct ring *r);
 
-/* The handle's memfd, to pass to ring_send_fd(); owned by the handle. */
+/* Returns the handle's memfd, to pass to ring_send_fd(); the handle owns
+   it. */
 RING_API int ring_fd(const struct ring *r);
 
-/* Data bytes of the ring: a power of two, a multiple of the page size. */
+/* Returns the data bytes of the ring: a power of two, a multiple of the
+   page size. */
 RING_API size_t ring_capacity(const struct ring *r);
 
 /*
- * The handle's state: 0 while it works, -EPROTO once it has seen an
- * impossible value from the peer, -EBADF when closed. Call it from the
+ * Returns the handle's state: 0 while it works, -EPROTO once it has seen
+ * an impossible value from the peer, -EBADF when closed. Call it from the
  * thread that drives the side you ask about.
  */
 RING_API int ring_error(const struct ring *r);
+
+/* ---------------------------------------------------------------------- */
+/* Sharing a ring between processes. See ring_sharing(3).                 */
 
 /*
  * Sends fd over the connected UNIX socket sock with SCM_RIGHTS, with one
@@ -183,7 +190,7 @@ RING_API int ring_send_fd(int sock, int fd);
 RING_API int ring_recv_fd(int sock);
 
 /* ---------------------------------------------------------------------- */
-/* Waiting (libring).                                                      */
+/* Waiting (libring). See ring_waiting(3).                                */
 
 /*
  * Consumer. Waits until at least len bytes are readable (for records: len
@@ -204,8 +211,9 @@ RING_API int ring_wait_readable(struct ring *r, size_t len, int timeout_ms);
 
 /*
  * Producer. Waits until at least len bytes are free; the mirror of
- * ring_wait_readable, with -EPIPE once the consumer has closed or died
- * and len bytes are not free. For a record of n bytes, wait for
+ * ring_wait_readable. Returns what ring_wait_readable returns, with -EPIPE
+ * once the consumer has closed or died and len bytes are not free, and
+ * -EPERM without the producer role. For a record of n bytes, wait for
  * ring_msg_space(n).
  */
 RING_API int ring_wait_writable(struct ring *r, size_t len, int timeout_ms);
@@ -259,7 +267,7 @@ struct ring_stats {
 RING_API int ring_get_stats(const struct ring *r, struct ring_stats *stats);
 
 /* ---------------------------------------------------------------------- */
-/* The barrier layer, used by the fast path below.                         */
+/* The barrier layer, used by the fast path below. Internal.              */
 
 RING_INLINE uint64_t ring_load_acquire(const RING_ATOMIC(uint64_t) *p)
 {
@@ -323,21 +331,23 @@ RING_INLINE RING_ATOMIC(uint64_t) *ring_data_word(const struct ring *r,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Producer: bytes.                                                        */
+/* Producer: bytes. See ring_bytes(3).                                    */
 
-/* Free bytes as far as the producer's cache knows; never more than true. */
+/* Internal. Free bytes as far as the producer's cache knows; never more
+   than true. */
 RING_INLINE uint64_t ring_free_cached(const struct ring *r)
 {
     return r->capacity - (r->tail - r->head_cache);
 }
 
-/* Out of line: stops the producer side after an impossible head. */
+/* Internal, out of line: stops the producer side after an impossible
+   head. */
 RING_API void ring_producer_fail(struct ring *r);
 
 /*
- * Re-reads the consumer's index; returns nonzero when need bytes are free.
- * A head outside [head_cache, tail] is impossible (it moved backwards or
- * past what was ever committed) and stops the producer.
+ * Internal. Re-reads the consumer's index; returns nonzero when need bytes
+ * are free. A head outside [head_cache, tail] is impossible (it moved
+ * backwards or past what was ever committed) and stops the producer.
  */
 RING_INLINE int ring_refresh_head(struct ring *r, uint64_t need)
 {
@@ -357,11 +367,13 @@ RING_INLINE int ring_refresh_head(struct ring *r, uint64_t need)
     return need <= ring_free_cached(r);
 }
 
-/* Out of line: wakes a consumer that sleeps until tail reaches want. */
+/* Internal, out of line: wakes a consumer that sleeps until tail reaches
+   want. */
 RING_API void ring_wake_consumer(struct ring *r, uint64_t want);
 
 /*
- * Publishes an index, then returns what the peer's waiter wants (0: none).
+ * Internal. Publishes an index, then returns what the peer's waiter wants
+ * (0: none).
  *
  * Release (in both branches) pairs with the peer's acquire load of the
  * index (ring_refresh_tail, ring_refresh_head): what we wrote (or read)
@@ -391,9 +403,9 @@ RING_INLINE uint64_t ring_publish(const struct ring *r,
 }
 
 /*
- * Makes the bytes up to tail visible to the consumer, then looks for a
- * consumer asleep until they arrive. Costs no system call when nobody
- * sleeps, and wakes a sleeper only once what it waits for is there.
+ * Internal. Makes the bytes up to tail visible to the consumer, then looks
+ * for a consumer asleep until they arrive. Costs no system call when
+ * nobody sleeps, and wakes a sleeper only once what it waits for is there.
  */
 RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
 {
@@ -406,9 +418,9 @@ RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
 }
 
 /*
- * Ends any reservation. Every publish of tail does: a reservation made
- * before a ring_write (or a record) points at bytes that are no longer
- * free, and committing it would overfill the ring.
+ * Internal. Ends any reservation. Every publish of tail does: a
+ * reservation made before a ring_write (or a record) points at bytes that
+ * are no longer free, and committing it would overfill the ring.
  */
 RING_INLINE void ring_end_reservations(struct ring *r)
 {
@@ -467,7 +479,7 @@ RING_INLINE size_t ring_write(struct ring *r, const void *src, size_t len)
     return len;
 }
 
-/* Producer. Bytes that could be written now. */
+/* Producer. Returns the bytes that could be written now. */
 RING_INLINE size_t ring_writable(struct ring *r)
 {
     ring_refresh_head(r, 0);
@@ -475,12 +487,13 @@ RING_INLINE size_t ring_writable(struct ring *r)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Consumer: bytes.                                                        */
+/* Consumer: bytes. See ring_bytes(3).                                    */
 
 /*
- * Readable bytes as far as the consumer's cache knows. A record consumer
- * may run ahead of the producer's published tail for a moment (a record
- * is committed by its header, before tail moves): that reads as empty.
+ * Internal. Readable bytes as far as the consumer's cache knows. A record
+ * consumer may run ahead of the producer's published tail for a moment (a
+ * record is committed by its header, before tail moves): that reads as
+ * empty.
  */
 RING_INLINE uint64_t ring_readable_cached(const struct ring *r)
 {
@@ -489,12 +502,14 @@ RING_INLINE uint64_t ring_readable_cached(const struct ring *r)
     return n <= r->capacity ? n : 0;
 }
 
-/* Out of line: stops the consumer side after an impossible value. */
+/* Internal, out of line: stops the consumer side after an impossible
+   value. */
 RING_API void ring_consumer_fail(struct ring *r);
 
 /*
- * Re-reads the producer's index. A tail that moved backwards, or that is
- * more than capacity away from head, is impossible and stops the consumer.
+ * Internal. Re-reads the producer's index. A tail that moved backwards, or
+ * that is more than capacity away from head, is impossible and stops the
+ * consumer.
  */
 RING_INLINE void ring_refresh_tail(struct ring *r)
 {
@@ -513,12 +528,13 @@ RING_INLINE void ring_refresh_tail(struct ring *r)
     r->tail_cache = tail;
 }
 
-/* Out of line: wakes a producer that sleeps until head reaches want. */
+/* Internal, out of line: wakes a producer that sleeps until head reaches
+   want. */
 RING_API void ring_wake_producer(struct ring *r, uint64_t want);
 
 /*
- * Gives the bytes up to head back to the producer, then looks for a
- * producer asleep until that much space is free (see ring_publish).
+ * Internal. Gives the bytes up to head back to the producer, then looks
+ * for a producer asleep until that much space is free (see ring_publish).
  */
 RING_INLINE void ring_publish_head(struct ring *r, uint64_t head)
 {
@@ -577,7 +593,7 @@ RING_INLINE size_t ring_read(struct ring *r, void *dst, size_t len)
     return len;
 }
 
-/* Consumer. Bytes that could be read now. */
+/* Consumer. Returns the bytes that could be read now. */
 RING_INLINE size_t ring_readable(struct ring *r)
 {
     ring_refresh_tail(r);
@@ -585,24 +601,26 @@ RING_INLINE size_t ring_readable(struct ring *r)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Records: variable-length messages, each delivered whole, in order.     */
+/* Records. See ring_records(3).                                          */
 /*
- * A record is an 8-byte header (its length + 1; 0 means "not yet") and the
- * payload, padded to 8 bytes. The header is the commit point: the producer
- * writes the payload, clears the header word that follows the record,
- * then stores the header with release, then tail. So the word at the
- * consumer's head is always either 0 or a committed header, and a consumer
- * polls that word instead of the producer's index: one cache miss per
- * record, not two. A ring carries either bytes or records, never both.
+ * Records are variable-length messages, each delivered whole, in order. A
+ * record is a header of RING_MSG_HEADER (8) bytes (its length + 1; 0 means
+ * "not yet") and the payload, padded to 8 bytes. The header is the commit
+ * point: the producer writes the payload, clears the header word that
+ * follows the record, then stores the header with release, then tail. So
+ * the word at the consumer's head is always either 0 or a committed
+ * header, and a consumer polls that word instead of the producer's index:
+ * one cache miss per record, not two. A ring carries either bytes or
+ * records, never both.
  */
 
-/* The longest record this ring can ever carry. */
+/* Returns the longest record this ring can ever carry. */
 RING_INLINE size_t ring_msg_max(const struct ring *r)
 {
     return (size_t)(r->capacity - 2 * RING_MSG_HEADER);
 }
 
-/* Bytes a record of len takes in the ring, header included. */
+/* Returns the bytes a record of len takes in the ring, header included. */
 RING_INLINE uint64_t ring_msg_size(uint64_t len)
 {
     return RING_MSG_HEADER +
@@ -610,22 +628,23 @@ RING_INLINE uint64_t ring_msg_size(uint64_t len)
 }
 
 /*
- * Free bytes a record of len needs before it can be sent: its size and
- * the cleared header word after it. To wait for room for one record:
- * ring_wait_writable(r, ring_msg_space(len), timeout_ms).
+ * Returns the free bytes a record of len needs before it can be sent: its
+ * size and the cleared header word after it. To wait for room for one
+ * record: ring_wait_writable(r, ring_msg_space(len), timeout_ms).
  */
 RING_INLINE size_t ring_msg_space(size_t len)
 {
     return (size_t)(ring_msg_size(len) + RING_MSG_HEADER);
 }
 
-/* Out of line: marks the ring as carrying records, for a later producer. */
+/* Internal, out of line: marks the ring as carrying records, for a later
+   producer. */
 RING_API int ring_producer_announce_records(struct ring *r);
 
 /*
- * The slow path of ring_msg_reserve: announces records on first use,
- * refuses a tail that bytes have left unaligned (a ring carries bytes or
- * records, never both), then reads head again.
+ * Internal. The slow path of ring_msg_reserve: announces records on first
+ * use, refuses a tail that bytes have left unaligned (a ring carries bytes
+ * or records, never both), then reads head again.
  */
 RING_INLINE int ring_msg_make_room(struct ring *r, uint64_t need)
 {
@@ -656,9 +675,10 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
 }
 
 /*
- * Writes the header of the reserved record (len <= reserved) and moves the
- * producer's own tail past it, without publishing tail. The header store
- * is the record's commit point: a consumer may take the record from here.
+ * Internal. Writes the header of the reserved record (len <= reserved) and
+ * moves the producer's own tail past it, without publishing tail. The
+ * header store is the record's commit point: a consumer may take the
+ * record from here.
  */
 RING_INLINE void ring_msg_store(struct ring *r, size_t len)
 {
