@@ -147,6 +147,23 @@ rc=$?
 [ $rc -eq 1 ] || fail "killed reader: writer exited $rc"
 [ "$(wc -l <"$dir/killr.err")" -eq 1 ] || fail "killed reader: $(cat "$dir/killr.err")"
 
+# A reader that dies after it got the ring but before it attached: the
+# writer cannot learn it from the ring, and must not wait forever.
+sock="$dir/noattach.sock"
+listen "$sock" "$dir/random" --size 64K
+python3 - "$sock" <<'PY' || fail "could not play a reader that never attaches"
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"R")
+s.recvmsg(1, socket.CMSG_SPACE(16))   # takes the ring's descriptor...
+PY
+timeout 60 tail --pid="$listener" -f /dev/null
+wait "$listener"
+rc=$?
+[ $rc -eq 1 ] || fail "reader gone before attaching: writer exited $rc"
+grep -q "reader went away" "$dir/listen.err" || fail "noattach: $(cat "$dir/listen.err")"
+
 # A reader of another user is refused (needs root to switch users).
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   sock="$dir/uid.sock"

@@ -97,11 +97,13 @@ static void print_help(void)
         printf("  %-12s %s\n", t->name, t->calls);
     }
     printf("\n"
-           "ring-*, shmfile wait by spinning (pause, then sched_yield); "
-           "pipe, unix and\n"
-           "vmsplice sleep in the kernel. For latency the spinning ones "
-           "busy-poll and\n"
-           "the others block in read().\n"
+           "ring-* wait with ring_wait_* (an adaptive spin, then a "
+           "futex); shmfile\n"
+           "spins (pause, then sched_yield); pipe, unix and vmsplice sleep "
+           "in the\n"
+           "kernel. For latency the rings and shmfile busy-poll, the others "
+           "block in\n"
+           "read().\n"
            "Exit status: 0 done, 1 a run failed (wrong data, a transport "
            "error), 2 bad\n"
            "options.\n");

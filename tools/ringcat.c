@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@
 #include <unistd.h>
 
 #define EXIT_USAGE 2
+/* How long a wait lasts before the socket is asked about the peer. */
+#define WAIT_SLICE_MS 200
 
 /* The byte a reader sends first. */
 #define HELLO 'R'
@@ -259,6 +262,15 @@ static int peer_allowed(const struct options *o, int conn, uid_t *who)
            (o->allow_uid >= 0 && cred.uid == (uid_t)o->allow_uid);
 }
 
+/* Has the peer closed its end of the socket (or died)? */
+static int hung_up(int sock)
+{
+    struct pollfd pfd = {.fd = sock, .events = POLLIN | POLLRDHUP};
+
+    return poll(&pfd, 1, 0) > 0 &&
+           (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
 /* A reader speaks first. A connection that closes without a word (as
    another listener's check for a live one does) or says nothing for a
    few seconds is not taken as the reader. */
@@ -318,10 +330,12 @@ static int run_listener(const struct options *o)
         if (room == 0) {
             /* Sleep until a good share is free, not for every byte. */
             size_t want = ring_capacity(&r) / 4;
-            rc = ring_wait_writable(&r, want, -1);
-            if (rc == -EPIPE)
+            rc = ring_wait_writable(&r, want, WAIT_SLICE_MS);
+            /* A reader that died before it attached never held its role:
+               the ring cannot tell, its socket can. */
+            if (rc == -EPIPE || (rc == -ETIMEDOUT && hung_up(conn)))
                 die(1, "the reader went away after %" PRIu64 " bytes", total);
-            if (rc < 0 && rc != -EINTR)
+            if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT)
                 die(1, "waiting for room: %s", strerror(-rc));
             continue;
         }
