@@ -17,7 +17,7 @@ namespace
 
 // Short enough that a full run takes a minute or two; a --benchmark_min_time
 // on the command line wins.
-const char kDefaultMinTime[] = "--benchmark_min_time=0.3";
+const char kDefaultMinTime[] = "--benchmark_min_time=0.5";
 
 bool has_flag(int argc, char **argv, const char *flag)
 {
