@@ -136,6 +136,28 @@ void pin_peer_thread()
         pin_to(the_pinning.peer_cpu);
 }
 
+WaitStyle the_wait_style = WaitStyle::pause;
+
+bool configure_waiting(std::string &why)
+{
+    const char *env = std::getenv("RING_BENCH_WAIT");
+    std::string style = env ? env : "pause";
+    if (style == "pause") {
+        the_wait_style = WaitStyle::pause;
+    } else if (style == "poll") {
+        the_wait_style = WaitStyle::poll;
+    } else {
+        why = "RING_BENCH_WAIT=" + style + ": expected pause or poll";
+        return false;
+    }
+    return true;
+}
+
+WaitStyle wait_style()
+{
+    return the_wait_style;
+}
+
 void yield_cpu()
 {
     sched_yield();

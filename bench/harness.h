@@ -38,19 +38,41 @@ void pin_peer_thread();
 
 // ---------------------------------------------------------------------------
 // Waiting. Every queue, the ring included, waits through this one function
-// when it finds its queue full or empty: a bounded busy poll, then
-// sched_yield() (the machine may be shared). When the ring's own
+// when it finds its queue full or empty: a bounded spin, then sched_yield()
+// (the machine may be shared). Each turn of the spin is a pause
+// instruction (RING_BENCH_WAIT=pause, the default: what production spin
+// loops do, and it keeps a waiting side from pulling the line it polls
+// away from the writer on every turn) or nothing (RING_BENCH_WAIT=poll:
+// the lowest latency, the most contention). When the ring's own
 // ring_wait_readable/ring_wait_writable land they are not used here: a
 // benchmark of the fast path measures spinning sides, as the peers do.
 
-constexpr unsigned kSpinsBeforeYield = 1u << 14;
+constexpr unsigned kSpinsBeforeYield = 1u << 12;
+
+enum class WaitStyle { pause, poll };
+// Reads RING_BENCH_WAIT; false (and why) when it is neither word.
+bool configure_waiting(std::string &why);
+WaitStyle wait_style();
+extern WaitStyle the_wait_style; // for the inline spin below only
 
 void yield_cpu(); // sched_yield(), out of line: it is the slow path
+
+// The CPU's spin-loop hint.
+inline void cpu_relax()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
 
 inline void wait_a_little(unsigned &spins)
 {
     if (spins < kSpinsBeforeYield) {
         spins++;
+        if (the_wait_style == WaitStyle::pause)
+            cpu_relax();
         return;
     }
     yield_cpu();

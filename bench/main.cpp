@@ -1,5 +1,6 @@
 // main.cpp: ring_bench, every microbenchmark of the ring and its peers in
-// one run. Pinning: RING_BENCH_CPUS=A,B (default 0,1) or none. Turn the
+// one run. Pinning: RING_BENCH_CPUS=A,B (default 0,1) or none; waiting:
+// RING_BENCH_WAIT=pause (default) or poll (see harness.h). Turn the
 // JSON output (--benchmark_out=FILE --benchmark_out_format=json) into the
 // ratios the project's claims are stated in with bench/ratios.py.
 //
@@ -34,7 +35,8 @@ bool has_flag(int argc, char **argv, const char *flag)
 int main(int argc, char **argv)
 {
     std::string why;
-    if (!ringbench::configure_pinning(why)) {
+    if (!ringbench::configure_pinning(why) ||
+        !ringbench::configure_waiting(why)) {
         std::fprintf(stderr, "ring_bench: %s\n", why.c_str());
         return 2;
     }
@@ -50,10 +52,13 @@ int main(int argc, char **argv)
         return 2;
 
     benchmark::AddCustomContext("pinning", ringbench::pinning().description);
+    const bool pause = ringbench::wait_style() == ringbench::WaitStyle::pause;
     benchmark::AddCustomContext(
-        "waiting", "every queue polls " +
+        "waiting", std::string("every queue, when full or empty, spins ") +
                        std::to_string(ringbench::kSpinsBeforeYield) +
-                       " times, then calls sched_yield()");
+                       " times (" + (pause ? "pause" : "no pause") +
+                       " each), then calls sched_yield() (RING_BENCH_WAIT=" +
+                       (pause ? "pause" : "poll") + ")");
     ringbench::pin_main_thread();
 
     ringbench::register_single_thread();
