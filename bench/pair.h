@@ -5,7 +5,11 @@
 // the queue takes them; a consumer thread receives and checks every one.
 // One iteration is one item. The last iteration waits until the consumer
 // has checked the last item, so the time covers the whole transfer, not
-// just the sending.
+// just the sending. The counters waits_full and waits_empty say how often,
+// per item, the producer found the queue full and the consumer found it
+// empty: which side was the bottleneck, and so which regime the figure
+// describes (a queue kept nearly empty moves its lines between the cores
+// far more often than one kept nearly full).
 //
 // round_trip: the benchmark's thread sends item n on one queue and waits
 // for item n back on another; an echo thread checks each item and sends it
@@ -34,8 +38,10 @@ void throughput(benchmark::State &state, Queue &queue, unsigned batch,
     const uint64_t total =
         (static_cast<uint64_t>(state.max_iterations) + batch - 1) / batch *
         batch;
-    PeerThread consumer([&queue, total](PeerThread &self) {
+    uint64_t empty_waits = 0; // written by the consumer before it finishes
+    PeerThread consumer([&queue, total, &empty_waits](PeerThread &self) {
         unsigned spins = 0;
+        uint64_t waits = 0;
         for (uint64_t seq = 0; seq < total;) {
             int rc = queue.recv(seq);
             if (rc == 1) {
@@ -50,11 +56,13 @@ void throughput(benchmark::State &state, Queue &queue, unsigned batch,
             }
             if (self.stop_requested())
                 return;
+            waits++;
             wait_a_little(spins);
         }
+        empty_waits = waits;
     });
 
-    uint64_t seq = 0;
+    uint64_t seq = 0, full_waits = 0;
     unsigned spins = 0;
     while (state.KeepRunningBatch(batch)) {
         for (const uint64_t end = seq + batch; seq < end;) {
@@ -72,11 +80,16 @@ void throughput(benchmark::State &state, Queue &queue, unsigned batch,
                 fail(state, consumer.failure());
                 return;
             }
+            full_waits++;
             wait_a_little(spins);
         }
         if (seq == total && !wait_peer_finished(state, consumer))
             return;
     }
+    // The consumer finished (wait_peer_finished above): empty_waits is set.
+    const double items = static_cast<double>(state.iterations());
+    state.counters["waits_full"] = static_cast<double>(full_waits) / items;
+    state.counters["waits_empty"] = static_cast<double>(empty_waits) / items;
     state.SetItemsProcessed(state.iterations());
     if (bytes_per_item)
         state.SetBytesProcessed(state.iterations() *
