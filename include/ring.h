@@ -166,8 +166,8 @@ RING_API size_t ring_capacity(const struct ring *r);
 
 /*
  * Returns the handle's state: 0 while it works, -EPROTO once it has seen
- * an impossible value from the peer, -EBADF when closed. Call it from the
- * thread that drives the side you ask about.
+ * an impossible value from the peer, -EBADF when closed. Any thread may
+ * ask, also about the side another thread drives.
  */
 RING_API int ring_error(const struct ring *r);
 
@@ -637,6 +637,26 @@ RING_INLINE size_t ring_msg_space(size_t len)
     return (size_t)(ring_msg_size(len) + RING_MSG_HEADER);
 }
 
+/*
+ * Internal. Copies a record's payload; records of 8 to 16 bytes, the
+ * common small case, with two overlapping 8-byte moves instead of a call.
+ */
+RING_INLINE void ring_msg_copy(void *dst, const void *src, size_t len)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+
+    if (len - 8 <= 8) {
+        uint64_t first, last;
+        memcpy(&first, s, 8);
+        memcpy(&last, s + len - 8, 8);
+        memcpy(d, &first, 8);
+        memcpy(d + len - 8, &last, 8);
+    } else if (len) {
+        memcpy(d, s, len);
+    }
+}
+
 /* Internal, out of line: marks the ring as carrying records, for a later
    producer. */
 RING_API int ring_producer_announce_records(struct ring *r);
@@ -675,6 +695,36 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
 }
 
 /*
+ * Internal. The first half of storing a reserved record of len bytes:
+ * clears the header word after it and moves the producer's own tail past
+ * it, without publishing anything. Returns where its header goes.
+ */
+RING_INLINE uint64_t ring_msg_write(struct ring *r, size_t len)
+{
+    uint64_t tail = r->tail;
+    uint64_t next = tail + ring_msg_size(len);
+
+    ring_end_reservations(r);
+    /* Relaxed: the release store of this record's header publishes it. */
+    ring_store_relaxed(ring_data_word(r, next), 0);
+    /* Our own tail moves now: a consumer may be past this record as soon
+       as its header is stored, and head may never pass our tail. */
+    r->tail = next;
+    return tail;
+}
+
+/*
+ * Internal. The second half: stores the header of the record at pos, its
+ * commit point. Release pairs with the consumer's acquire load of the
+ * header in ring_msg_head_word: the payload, the cleared word after it
+ * and every record stored before are visible to a consumer that sees it.
+ */
+RING_INLINE void ring_msg_store_header(struct ring *r, uint64_t pos, size_t len)
+{
+    ring_store_release(ring_data_word(r, pos), (uint64_t)len + 1);
+}
+
+/*
  * Internal. Writes the header of the reserved record (len <= reserved) and
  * moves the producer's own tail past it, without publishing tail. The
  * header store is the record's commit point: a consumer may take the
@@ -682,19 +732,7 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
  */
 RING_INLINE void ring_msg_store(struct ring *r, size_t len)
 {
-    uint64_t tail = r->tail;
-    uint64_t next = tail + ring_msg_size(len);
-
-    ring_end_reservations(r);
-    /* Relaxed: the release store of the header below publishes it. */
-    ring_store_relaxed(ring_data_word(r, next), 0);
-    /* Release pairs with the consumer's acquire load of the header in
-       ring_msg_peek: the payload and the cleared word after it are
-       visible to a consumer that sees this header. */
-    ring_store_release(ring_data_word(r, tail), (uint64_t)len + 1);
-    /* Our own tail moves now: a consumer may already be past this record
-       when we next read head, and head may never pass our tail. */
-    r->tail = next;
+    ring_msg_store_header(r, ring_msg_write(r, len), len);
 }
 
 /*
@@ -717,19 +755,19 @@ RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
  */
 RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 {
-    void *dst;
+    uint64_t need = ring_msg_space(len);
 
     if (len > ring_msg_max(r))
         return r->producer_error ? r->producer_error : -EMSGSIZE;
-    dst = ring_msg_reserve(r, len);
-    if (!dst) {
+    if ((need > ring_free_cached(r) || (r->tail & (RING_MSG_HEADER - 1))) &&
+        !ring_msg_make_room(r, need)) {
         if (r->producer_error)
             return r->producer_error;
         return (r->tail & (RING_MSG_HEADER - 1)) ? -EINVAL : -EAGAIN;
     }
-    if (len)
-        memcpy(dst, msg, len);
-    ring_msg_commit(r, len);
+    ring_msg_copy(r->data + (r->tail & r->mask) + RING_MSG_HEADER, msg, len);
+    ring_msg_store(r, len);
+    ring_publish_tail(r, r->tail);
     return 0;
 }
 
@@ -744,6 +782,7 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
                                    size_t count)
 {
+    uint64_t first = 0;
     size_t sent = 0;
 
     for (; sent < count; sent++) {
@@ -754,9 +793,14 @@ RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
             break;
         if (len)
             memcpy(dst, msgs[sent].iov_base, len);
-        ring_msg_store(r, len);
+        if (sent == 0)
+            first = ring_msg_write(r, len); /* its header comes last */
+        else
+            ring_msg_store(r, len);
     }
     if (sent) {
+        /* The whole batch becomes visible at once. */
+        ring_msg_store_header(r, first, msgs[0].iov_len);
         ring_publish_tail(r, r->tail);
         return (ssize_t)sent;
     }
@@ -768,31 +812,42 @@ RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
 }
 
 /*
+ * Internal. The header word of the record at the consumer's head (its
+ * length + 1), or 0 when none is there or this side has failed. An
+ * impossible header stops the consumer.
+ */
+RING_INLINE uint64_t ring_msg_head_word(struct ring *r)
+{
+    uint64_t word;
+
+    if (r->consumer_error || (r->head & (RING_MSG_HEADER - 1))) {
+        if (!r->consumer_error)
+            ring_consumer_fail(r);
+        return 0;
+    }
+    /* Acquire pairs with the release store of the header in
+       ring_msg_store_header: the payload is visible once the header is. */
+    word = ring_load_acquire(ring_data_word(r, r->head));
+    if (word != 0 && word - 1 > ring_msg_max(r)) {
+        ring_consumer_fail(r);
+        return 0;
+    }
+    return word;
+}
+
+/*
  * Consumer. Returns the payload of the next record and sets *len to its
  * length; NULL (and *len = 0) when there is none. The record stays in the
  * ring until ring_msg_consume().
  */
 RING_INLINE const void *ring_msg_peek(struct ring *r, size_t *len)
 {
-    uint64_t word;
+    uint64_t word = ring_msg_head_word(r);
 
-    *len = 0;
-    if (r->consumer_error || (r->head & (RING_MSG_HEADER - 1))) {
-        if (!r->consumer_error)
-            ring_consumer_fail(r);
+    *len = word ? (size_t)(word - 1) : 0;
+    if (!word)
         return NULL;
-    }
-    /* Acquire pairs with the release store of the header in
-       ring_msg_commit: the payload is visible once the header is. */
-    word = ring_load_acquire(ring_data_word(r, r->head));
-    if (word == 0)
-        return NULL;
-    if (word - 1 > ring_msg_max(r)) {
-        ring_consumer_fail(r);
-        return NULL;
-    }
     r->msg_size = ring_msg_size(word - 1);
-    *len = (size_t)(word - 1);
     return r->data + (r->head & r->mask) + RING_MSG_HEADER;
 }
 
@@ -814,18 +869,16 @@ RING_INLINE void ring_msg_consume(struct ring *r)
  */
 RING_INLINE ssize_t ring_msg_recv(struct ring *r, void *buf, size_t size)
 {
-    size_t len;
-    const void *src = ring_msg_peek(r, &len);
+    uint64_t word = ring_msg_head_word(r), head = r->head;
+    size_t len = (size_t)(word - 1);
 
-    if (!src)
+    if (!word)
         return r->consumer_error ? r->consumer_error : -EAGAIN;
-    if (len > size) {
-        r->msg_size = 0;
+    r->msg_size = 0; /* a receive ends any peek, whatever it returns */
+    if (len > size)
         return -EMSGSIZE;
-    }
-    if (len)
-        memcpy(buf, src, len);
-    ring_msg_consume(r);
+    ring_msg_copy(buf, r->data + (head & r->mask) + RING_MSG_HEADER, len);
+    ring_publish_head(r, head + ring_msg_size(len));
     return (ssize_t)len;
 }
 

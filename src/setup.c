@@ -98,7 +98,7 @@ static void start_indices(struct ring *r)
                tail: step over them, as the consumer will. */
             for (;;) {
                 /* Acquire pairs with the header's release store in
-                   ring_msg_commit. */
+                   ring_msg_store_header. */
                 uint64_t word = ring_load_acquire(ring_data_word(r, tail));
                 uint64_t size = ring_msg_size(word - 1);
 
@@ -290,20 +290,31 @@ size_t ring_capacity(const struct ring *r)
     return (size_t)r->capacity;
 }
 
+/* A side's error, read from any thread: each side writes its own with
+   an atomic store (the fail functions below), so a thread driving one side
+   of a shared handle may ask about the other. Relaxed: only the value
+   matters, it orders nothing. */
+static int side_error(const int *error)
+{
+    return __atomic_load_n(error, __ATOMIC_RELAXED);
+}
+
 int ring_error(const struct ring *r)
 {
+    int rc;
+
     if (r->control == NULL)
         return -EBADF;
-    if ((r->roles & RING_PRODUCER) && r->producer_error)
-        return r->producer_error;
-    if ((r->roles & RING_CONSUMER) && r->consumer_error)
-        return r->consumer_error;
+    if ((r->roles & RING_PRODUCER) && (rc = side_error(&r->producer_error)))
+        return rc;
+    if ((r->roles & RING_CONSUMER) && (rc = side_error(&r->consumer_error)))
+        return rc;
     return 0;
 }
 
 void ring_producer_fail(struct ring *r)
 {
-    r->producer_error = -EPROTO;
+    __atomic_store_n(&r->producer_error, -EPROTO, __ATOMIC_RELAXED);
     /* Looks full from now on, so the fast path always takes the slow
        path, which sees the error. */
     r->head_cache = r->tail - r->capacity;
@@ -313,7 +324,7 @@ void ring_producer_fail(struct ring *r)
 
 void ring_consumer_fail(struct ring *r)
 {
-    r->consumer_error = -EPROTO;
+    __atomic_store_n(&r->consumer_error, -EPROTO, __ATOMIC_RELAXED);
     /* Looks empty from now on. */
     r->tail_cache = r->head;
     r->msg_size = 0;
