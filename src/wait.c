@@ -38,9 +38,18 @@
 #define RING_WAIT_SLICE_MS 50
 /* The slice when membarrier() failed: a fence-less peer may miss us. */
 #define RING_WAIT_SHORT_SLICE_MS 1
-/* The adaptive spin stays within [0, RING_SPIN_MAX_NS]. */
+/* The adaptive spin stays within [RING_SPIN_MIN_NS, RING_SPIN_MAX_NS]. A
+   wait that slept measures the peer's answer with the kernel's wake-up in
+   it, so it can only ever teach "spin less": the floor keeps a short spin
+   that catches a peer which has become fast again, and lets it teach
+   "spin more". */
+#define RING_SPIN_MIN_NS   2000
 #define RING_SPIN_MAX_NS   100000
 #define RING_SPIN_START_NS 20000
+/* Polls before the first look at the clock (which costs tens of ns in a
+   VM): most waits of a busy pair end within a few. About 40 ns each. */
+#define RING_QUICK_POLLS   64
+#define RING_QUICK_POLL_NS 40
 
 static inline void cpu_relax(void)
 {
@@ -306,8 +315,8 @@ static void adapt_spin(struct ring_waiter *w, int64_t answered_ns)
     target = answered_ns < RING_SPIN_MAX_NS / 2 ? 2 * answered_ns : 0;
     /* Moves a quarter of the way: one odd wait does not undo the rest. */
     w->spin_ns += (target - w->spin_ns) / 4;
-    if (w->spin_ns < 0)
-        w->spin_ns = 0;
+    if (w->spin_ns < RING_SPIN_MIN_NS)
+        w->spin_ns = RING_SPIN_MIN_NS;
     if (w->spin_ns > RING_SPIN_MAX_NS)
         w->spin_ns = RING_SPIN_MAX_NS;
 }
@@ -355,6 +364,17 @@ static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
     if (timeout_ms == 0)
         return ring_peer_gone(r, s.peer, 1) ? gone_answer(r, &s, len)
                                             : -ETIMEDOUT;
+
+    /* A few polls first, with no clock: the answer is often that close. */
+    if (s.waiter->spin_ns > 0) {
+        for (int i = 1; i <= RING_QUICK_POLLS; i++) {
+            cpu_relax();
+            if (s.holds(r, len)) {
+                adapt_spin(s.waiter, (int64_t)i * RING_QUICK_POLL_NS);
+                return 0;
+            }
+        }
+    }
 
     start = now_ns();
     deadline =
