@@ -53,9 +53,25 @@ void pin(int which)
     sched_setaffinity(0, sizeof set, &set);
 }
 
+// Busy work standing for what a real peer does before it answers.
+void work_for(long ns)
+{
+    if (ns <= 0)
+        return;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    while ((now.tv_sec - start.tv_sec) * 1000000000L +
+               (now.tv_nsec - start.tv_nsec) <
+           ns);
+}
+
 // The echo side of a ring ping-pong, in a child process that reaches the
-// rings only through their descriptors. spin_ns < -1 means busy-poll.
-[[noreturn]] void ring_echo(int ping_fd, int pong_fd, long spin_ns)
+// rings only through their descriptors. spin_ns < -1 means busy-poll;
+// work_ns of busy work before each answer.
+[[noreturn]] void ring_echo(int ping_fd, int pong_fd, long spin_ns,
+                            long work_ns)
 {
     struct ring in, out;
     uint64_t v;
@@ -82,6 +98,7 @@ void pin(int which)
                 _exit(2);
             continue;
         }
+        work_for(work_ns);
         if (n != sizeof v || ring_msg_send(&out, &v, sizeof v) != 0)
             _exit(3);
     }
@@ -112,9 +129,11 @@ void report(benchmark::State &state, double cpu)
 }
 
 // state.range(0): spin in ns for both sides; -1 adaptive; -2 busy-poll.
+// state.range(1): busy work of the echo before each answer, in ns.
 void BM_RingPingPong(benchmark::State &state)
 {
     const long spin = state.range(0);
+    const long work = state.range(1);
     struct ring ping, pong;
     if (ring_create(&ping, 4096, RING_PRODUCER) != 0 ||
         ring_create(&pong, 4096, RING_CONSUMER) != 0) {
@@ -125,7 +144,7 @@ void BM_RingPingPong(benchmark::State &state)
         ring_set_spin(&pong, spin);
     pid_t pid = fork();
     if (pid == 0)
-        ring_echo(ring_fd(&ping), ring_fd(&pong), spin);
+        ring_echo(ring_fd(&ping), ring_fd(&pong), spin, work);
     pin(0);
     double cpu0 = self_cpu();
     uint64_t seq = 0, got = 0;
@@ -159,6 +178,9 @@ void BM_RingPingPong(benchmark::State &state)
         return;
     }
     report(state, cpu + child.cpu);
+    // What waiting cost beyond the peer's own work.
+    state.counters["wait_cpu_us_per_rt"] =
+        state.counters["cpu_us_per_rt"] - static_cast<double>(work) / 1000;
 }
 
 [[noreturn]] void pipe_echo(int in, int out)
@@ -304,15 +326,12 @@ void BM_StreamWakeCheck(benchmark::State &state)
 } // namespace
 
 BENCHMARK(BM_PipePingPong)->UseRealTime()->MinTime(1.0);
+// Spin lengths against a peer that answers at once, and one that works
+// 20 us first: spinning catches a quick answer, and burns the CPU it
+// spins for when the answer is slow.
 BENCHMARK(BM_RingPingPong)
-    ->ArgName("spin_ns")
-    ->Arg(0)
-    ->Arg(1000)
-    ->Arg(5000)
-    ->Arg(20000)
-    ->Arg(100000)
-    ->Arg(-1)
-    ->Arg(-2)
+    ->ArgNames({"spin_ns", "peer_work_ns"})
+    ->ArgsProduct({{0, 1000, 5000, 20000, 100000, -1, -2}, {0, 20000}})
     ->UseRealTime()
     ->MinTime(1.0);
 BENCHMARK(BM_CommitWithWakeCheck)->ArgName("own_fence")->Arg(0)->Arg(1);
