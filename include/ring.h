@@ -662,12 +662,15 @@ RING_INLINE void ring_msg_copy(void *dst, const void *src, size_t len)
 RING_API int ring_producer_announce_records(struct ring *r);
 
 /*
- * Internal. The slow path of ring_msg_reserve: announces records on first
+ * Internal. Returns nonzero when need bytes are free for a record. The
+ * fast path trusts the cache; the slow path announces records on first
  * use, refuses a tail that bytes have left unaligned (a ring carries bytes
  * or records, never both), then reads head again.
  */
-RING_INLINE int ring_msg_make_room(struct ring *r, uint64_t need)
+RING_INLINE int ring_msg_room(struct ring *r, uint64_t need)
 {
+    if (need <= ring_free_cached(r) && !(r->tail & (RING_MSG_HEADER - 1)))
+        return 1;
     if (!r->producer_records && ring_producer_announce_records(r))
         return 0;
     if (r->tail & (RING_MSG_HEADER - 1))
@@ -687,8 +690,7 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
     if (len > ring_msg_max(r))
         return NULL;
     need = ring_msg_space(len);
-    if ((need > ring_free_cached(r) || (r->tail & (RING_MSG_HEADER - 1))) &&
-        !ring_msg_make_room(r, need))
+    if (!ring_msg_room(r, need))
         return NULL;
     r->msg_reserved = (uint64_t)len + 1;
     return r->data + (r->tail & r->mask) + RING_MSG_HEADER;
@@ -759,8 +761,7 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 
     if (len > ring_msg_max(r))
         return r->producer_error ? r->producer_error : -EMSGSIZE;
-    if ((need > ring_free_cached(r) || (r->tail & (RING_MSG_HEADER - 1))) &&
-        !ring_msg_make_room(r, need)) {
+    if (!ring_msg_room(r, need)) {
         if (r->producer_error)
             return r->producer_error;
         return (r->tail & (RING_MSG_HEADER - 1)) ? -EINVAL : -EAGAIN;
