@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_copy.cpp: 64 KiB chunks between two threads (copy64k/, bytes per
 // second): the simplest byte ring there is (simple_ring.h), the ring's
 // ring_write/ring_read, and its zero-copy ring_reserve/ring_commit +

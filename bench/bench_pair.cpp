@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_pair.cpp: two threads, the ring against its peers: throughput
 // (tput/, items per second) and round trip (rtt/, time per iteration), and
 // the raw cross-core cache-line round trip every round trip is a multiple

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_single.cpp: the cost of each fast-path call on one thread, its
 // payload written or read and checked.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_wait.cc: what waiting costs and buys.
 //
 //   - round trip of a ping-pong between two processes where both sides

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* ck_peer.c: see ck_peer.h. */
 #include "ck_peer.h"
 

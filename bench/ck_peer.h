@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ck_peer.h: Concurrency Kit's ck_ring (SPSC) as a queue of 8-byte items.
  *
  * ck_ring.h does not compile as C++ with g++ (a function returning void *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // harness.cpp: pinning, yielding and failing for ring_bench.
 #include "harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // harness.h: what every benchmark of ring_bench shares: the CPUs the two
 // threads are pinned to, the one way any thread waits, the payload pattern
 // every item carries, and how a benchmark fails.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // main.cpp: ring_bench, every microbenchmark of the ring and its peers in
 // one run. Pinning: RING_BENCH_CPUS=A,B (default 0,1) or none; waiting:
 // RING_BENCH_WAIT=pause (default) or poll (see harness.h). Turn the

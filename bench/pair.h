@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // pair.h: the two drivers every two-thread benchmark goes through, whatever
 // the queue (see queues.h for the interface they use).
 //

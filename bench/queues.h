@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // queues.h: every queue of the two-thread benchmarks behind one small
 // interface, so that one driver (pair.h) runs them all alike:
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Prints the ratios the ring's speed claims are stated in, from one run of
 ring_bench, with pass/miss against the project's targets.
 

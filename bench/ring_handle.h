@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ring_handle.h: a ring with both roles for the threads of one benchmark,
 // closed when it goes out of scope.
 #ifndef RING_BENCH_RING_HANDLE_H

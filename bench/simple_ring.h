@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // simple_ring.h: the simplest two-thread byte ring there is, the baseline
 // the ring's bulk copies are held against: a power-of-two buffer and two
 // atomic indices, each side reading the other's index on every call (no

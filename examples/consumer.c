@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * consumer: connects to a producer's socket path, takes the ring it is
  * handed, and prints every record to standard output as it comes.

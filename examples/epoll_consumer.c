@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * epoll_consumer: the consumer of producer.c in an event loop. The ring's
  * event descriptor and a signalfd share an epoll set, so one epoll_wait()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * producer: serves a ring at a UNIX socket path and sends its standard
  * input through it, one record per line.

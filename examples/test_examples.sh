@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_examples.sh CASE DIR: runs the example programs built in DIR on real
 # input and checks what they print against that input, byte for byte. The
 # time limits are bounds against hangs, not measurements.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * threads: copies standard input to standard output through a ring, one
  * thread reading and another writing, like a pipe inside one process.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ring.h: a lock-free single-producer single-consumer ring buffer in shared
  * memory, for Linux.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # check_pages.sh RING_H MANDIR [RINGCAT RINGBENCH]
 #
 # Checks the built man pages in MANDIR against the header and the tools:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ring-man.awk: writes the section 3 man pages of ring from the comments of
 # include/ring.h, so that the pages and the header never disagree.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * event.c: a descriptor an event loop can poll for one side of a handle.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fence.c: the asymmetric fence of the wake-up protocol.
  *

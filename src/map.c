@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * map.c: the double mapping. The whole range is reserved first with one
  * PROT_NONE mapping, then the control page and both copies of the data are

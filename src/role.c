@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * role.c: one live holder per role. A handle holds its roles as
  * open-file-description locks (F_OFD_SETLK) on one byte each of the memfd,

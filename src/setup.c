@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * setup.c: create, attach and close; the slow-path helpers the inline fast
  * path calls out to.

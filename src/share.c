@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * share.c: passing a ring's memfd over a UNIX domain socket (SCM_RIGHTS).
  * The receiving side trusts nothing: it accepts exactly one descriptor,

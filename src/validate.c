@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * validate.c: decides whether a descriptor that came from elsewhere is a
  * ring we may map. Everything is checked with fstat, fstatfs, F_GET_SEALS

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * wait.c: waiting and waking.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* census.h: what a process holds that libring could leak, read from
    /proc/self: descriptors, mappings of memfds, and anonymous PROT_NONE
    reservations. Only these are counted, so that an allocator or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* helpers.h: what the tests share: a seeded generator, the byte pattern
    every stream carries, and counters for descriptors and mappings. */
 #ifndef RING_TEST_HELPERS_H

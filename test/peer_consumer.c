@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * peer_consumer.c: the consumer half of test_process, a separate program
  * started with exec. It receives the ring's memfd over the UNIX socket

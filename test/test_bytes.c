@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_bytes.c: the byte calls at empty, full and in between. */
 #include "helpers.h"
 #include "ring.h"

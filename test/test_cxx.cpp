@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // test_cxx.cpp: ring.h compiles as C++17 with warnings as errors (see
 // test/CMakeLists.txt), and its inline fast path works from C++.
 #include "ring.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_errors.c: every error return of the contract, and that a rejected
    call leaves the ring exactly as it was. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_faults.c: every system call that ring_create, ring_attach and the
    descriptor passing make fails in turn; each failure gives a clean
    -errno and leaves no descriptor, mapping or role behind.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_fence.c: the wake-up protocol without membarrier(). Linked with
    -Wl,--wrap=syscall against the static library, so that the test can
    make membarrier fail as a seccomp filter or an old kernel would:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_hostile.c: descriptors and peers that lie. Attach refuses what is
    not a ring before mapping anything; a handle whose peer writes impossible
    values stays inside its mapping and reports -EPROTO. */

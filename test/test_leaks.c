@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_leaks.c: no descriptor or mapping outlives its ring, counted from
    /proc/self over thousands of cycles, failed calls included. */
 #define _GNU_SOURCE

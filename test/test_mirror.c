@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_mirror.c: the data is mapped twice, so spans across the wrap point
    are contiguous. */
 #include "helpers.h"

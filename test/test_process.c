@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_process.c: producer and consumer in separate programs. The consumer
    is started with exec and receives the memfd over a UNIX socket, exactly
    as an unrelated program would. */

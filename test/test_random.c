@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_random.c: long random sequences of mixed calls against a simple
    reference FIFO. */
 #include "helpers.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_records.c: records of every length, whole and in order. */
 #include "helpers.h"
 #include "ring.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_regressions.c: bugs found by the fuzz harnesses and the fault
    injection, each with the test that catches it. */
 #define _GNU_SOURCE

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ringcat.sh RINGCAT: ringcat end to end, between real processes.
 # Every case checks the bytes with cmp and the exit statuses; the time
 # limits are generous bounds against hangs, not measurements.

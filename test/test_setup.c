@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_setup.c: create, attach and close; roles; permissions. */
 #define _GNU_SOURCE
 #include "ring.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_share.c: passing the memfd over a UNIX socket. */
 #define _GNU_SOURCE
 #include "helpers.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_threads.c: a producer thread and a consumer thread on one handle,
    checking every byte. Built and run under ThreadSanitizer by the tsan
    preset. */

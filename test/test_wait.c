@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_wait.c: blocking waits, wake-ups and the peer lifecycle, across
    real processes. Time bounds are generous: these tests make no timing
    claim beyond "a deadline is not cut short" and "no hang". */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* test_wait_threads.c: the waits between two threads of one process, so
    that ThreadSanitizer (the tsan preset) sees both sides of every
    hand-off. */

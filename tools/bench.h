@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.h: what the files of ringbench share. ringbench.c runs the cases
  * (processes, warm-up, repetitions), bench_options.c reads the command

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * bench_kernel.c: the peers ringbench measures the ring against, each used
  * the way a program would use it:

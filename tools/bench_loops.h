@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_loops.h: the four measured loops, written once. Each transport
  * gives its message calls in a static const bench_msg_ops and calls

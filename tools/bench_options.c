@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * bench_options.c: ringbench's command line. Every mistake gets one line
  * on stderr saying what was wrong, and exit status 2.

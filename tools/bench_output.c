@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * bench_output.c: what ringbench shows: the aligned table, JSON, CSV and
  * the SVG chart (written by hand: no dependency).

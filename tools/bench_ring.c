@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * bench_ring.c: the ring as ringbench measures it, four ways: bytes copied
  * in and out (ring_write/ring_read), bytes in place (ring_reserve/

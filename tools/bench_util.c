@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * bench_util.c: what every transport and the driver share: private
  * buffers, waiting without the kernel, the data pattern, the clock, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * ringbench: the ring against a pipe, a UNIX socket, a file in /dev/shm
  * and vmsplice, between two processes, at a few message sizes:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * ringcat: a shared-memory pipe between two unrelated processes that meet
  * at a UNIX socket path.

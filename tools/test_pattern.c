@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * test_pattern.c: the claim ringbench's data check rests on: a stream
  * made of its pattern passes, and a lost, duplicated, reordered, flipped

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The ctest tests of ringbench: what it does, never how fast. No test
 # here looks at a time or a rate, so they pass on a loaded machine.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* runner.c: main() for the stand-in of Criterion (see criterion.h). */
 #define _GNU_SOURCE
 #include "criterion/criterion.h"

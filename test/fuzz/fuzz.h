@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz.h: what the harnesses share: reading the fuzz input a field at a
    time, and the checks. A harness is built twice: with libFuzzer, and as
    a replay program (replay.c) that ctest runs over the seed corpus. */

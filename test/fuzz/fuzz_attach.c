@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* fuzz_attach.c: the fuzz input becomes a file, and ring_attach must take
    it exactly when it is a valid ring, with every role; a ring it takes is
    then driven by the hostile-peer calls of peer.c (its indices and data

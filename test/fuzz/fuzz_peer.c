@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* fuzz_peer.c: a producer handle and a consumer handle of one ring, driven
    by a fuzzed sequence of calls while a hostile peer may write into the
    shared memory between them (peer.h says what is checked).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* fuzz_recv_fd.c: ring_recv_fd against whatever a peer (or the caller's
    own socket options) can make arrive: any number of descriptors, several
    control messages in one message, credentials, data of 0 to 5 bytes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* peer.c: the calls, the hostile peer and the reference FIFO (peer.h). The
    checks read the handle's error fields (producer_error, consumer_error)
    directly: ring_error() reports only the roles a handle holds, and the

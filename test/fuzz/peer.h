@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* peer.h: drives the two sides of one ring with a fuzzed sequence of
    calls, while a hostile peer may write into the shared memory between
    them, and checks after every call what the contract promises:

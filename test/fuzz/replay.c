@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* replay.c: main() for a harness built without libFuzzer. Runs every file
    named on the command line, and every file of every directory named
    there, through LLVMFuzzerTestOneInput, in name order. Fails when it

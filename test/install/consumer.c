@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A program outside the ring tree, built against an installed ring (by
  * test_install.sh): records through a ring from one handle to another,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The installed header from C++17, through the same CMake package: one
 // record both ways through a handle that holds both roles.
 #include <ring.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_install.sh SOURCE CC CXX LIBDIR INCLUDEDIR BINDIR MANDIR
 #
 # Builds ring afresh from SOURCE for a scratch prefix, installs it there
