@@ -33,7 +33,7 @@ constexpr uint64_t byte_items(size_t size)
 uint64_t record_items(size_t size)
 {
     // ring_msg_max() reserves the cleared word after the last record.
-    return (kCapacity - RING_MSG_HEADER) / ring_msg_size(size);
+    return (kCapacity - RING_MSG_HEADER) / ringi_msg_stride(size);
 }
 
 // Runs timed() (one batch of ops calls; nullptr or what went wrong) and

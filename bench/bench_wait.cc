@@ -264,9 +264,9 @@ void BM_CommitWithoutWakeCheck(benchmark::State &state)
     for (auto _ : state) {
         void *p = ring_msg_reserve(&r, sizeof seq);
         std::memcpy(p, &seq, sizeof seq);
-        ring_msg_store(&r, sizeof seq);
-        // What ring_publish_tail did before wake-ups existed.
-        ring_store_release(r.tail_shared, r.tail);
+        ringi_msg_store(&r, sizeof seq);
+        // What ringi_publish_tail did before wake-ups existed.
+        ringi_store_release(r.tail_shared, r.tail);
         if (ring_msg_recv(&r, &got, sizeof got) != sizeof got || got != seq) {
             state.SkipWithError("mismatch");
             break;
@@ -309,8 +309,8 @@ void BM_StreamWakeCheck(benchmark::State &state)
             if (check) {
                 ring_msg_commit(&r, sizeof i);
             } else {
-                ring_msg_store(&r, sizeof i);
-                ring_store_release(r.tail_shared, r.tail);
+                ringi_msg_store(&r, sizeof i);
+                ringi_store_release(r.tail_shared, r.tail);
             }
             i++;
         }

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
         while ((rc = ring_msg_send(&r, line, (size_t)len)) == -EAGAIN) {
             /* Full: sleep until this record fits. -EPIPE: the consumer
                closed or died. (-EINTR comes only with signal handlers.) */
-            rc = ring_wait_writable(&r, ring_msg_space((size_t)len), -1);
+            rc = ring_wait_writable(&r, ring_msg_space_needed((size_t)len), -1);
             if (rc < 0)
                 die("ring_wait_writable", -rc);
         }

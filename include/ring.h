@@ -71,7 +71,7 @@ extern "C" {
  * line.
  */
 /* How one side of a handle waits: its spin and its event descriptor. */
-struct ring_waiter {
+struct ringi_waiter {
     int64_t spin_ns;   /* current spin before sleeping */
     int spin_fixed;    /* nonzero: spin_ns was set by ring_set_spin */
     int event_fd;      /* epoll descriptor for event loops, or -1 */
@@ -107,7 +107,7 @@ struct ring {
     uint64_t msg_reserved; /* record length granted + 1, or 0 */
     int producer_error;    /* 0, -EPROTO, -EPERM (no producer role), -EBADF */
     int producer_records;  /* this producer has announced records */
-    struct ring_waiter producer_wait;
+    struct ringi_waiter producer_wait;
     unsigned char producer_pad[128 - 72];
 
     /* Consumer: written only by the consumer. */
@@ -115,7 +115,7 @@ struct ring {
     uint64_t tail_cache; /* producer's index, as last read */
     uint64_t msg_size;   /* bytes of the record ring_msg_peek returned */
     int consumer_error;  /* 0, -EPROTO, -EPERM (no consumer role), -EBADF */
-    struct ring_waiter consumer_wait;
+    struct ringi_waiter consumer_wait;
     unsigned char consumer_pad[128 - 64];
 };
 
@@ -215,7 +215,7 @@ RING_API int ring_wait_readable(struct ring *r, size_t len, int timeout_ms);
  * ring_wait_readable. Returns what ring_wait_readable returns, with -EPIPE
  * once the consumer has closed or died and len bytes are not free, and
  * -EPERM without the producer role. For a record of n bytes, wait for
- * ring_msg_space(n).
+ * ring_msg_space_needed(n).
  */
 RING_API int ring_wait_writable(struct ring *r, size_t len, int timeout_ms);
 
@@ -270,32 +270,32 @@ RING_API int ring_get_stats(const struct ring *r, struct ring_stats *stats);
 /* ---------------------------------------------------------------------- */
 /* The barrier layer, used by the fast path below. Internal.              */
 
-RING_INLINE uint64_t ring_load_acquire(const RING_ATOMIC(uint64_t) *p)
+RING_INLINE uint64_t ringi_load_acquire(const RING_ATOMIC(uint64_t) *p)
 {
     return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(acquire));
 }
 
-RING_INLINE void ring_store_release(RING_ATOMIC(uint64_t) *p, uint64_t v)
+RING_INLINE void ringi_store_release(RING_ATOMIC(uint64_t) *p, uint64_t v)
 {
     RING_ATOMIC_NS atomic_store_explicit(p, v, RING_MO(release));
 }
 
-RING_INLINE void ring_store_relaxed(RING_ATOMIC(uint64_t) *p, uint64_t v)
+RING_INLINE void ringi_store_relaxed(RING_ATOMIC(uint64_t) *p, uint64_t v)
 {
     RING_ATOMIC_NS atomic_store_explicit(p, v, RING_MO(relaxed));
 }
 
-RING_INLINE uint64_t ring_load_relaxed(const RING_ATOMIC(uint64_t) *p)
+RING_INLINE uint64_t ringi_load_relaxed(const RING_ATOMIC(uint64_t) *p)
 {
     return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(relaxed));
 }
 
 /* Keeps the compiler from moving the store to *stored after it, or the
-   load of *loaded before it; the CPU may still reorder (see ring_publish).
+   load of *loaded before it; the CPU may still reorder (see ringi_publish).
    Narrower than atomic_signal_fence, which would make the compiler reload
    every field of the handle around each publish. */
-RING_INLINE void ring_compiler_order(RING_ATOMIC(uint64_t) *stored,
-                                     RING_ATOMIC(uint64_t) *loaded)
+RING_INLINE void ringi_compiler_order(RING_ATOMIC(uint64_t) *stored,
+                                      RING_ATOMIC(uint64_t) *loaded)
 {
 #ifdef __cplusplus
     __asm__ __volatile__(""
@@ -310,19 +310,19 @@ RING_INLINE void ring_compiler_order(RING_ATOMIC(uint64_t) *stored,
 
 /* A store that is also a full fence (xchg on x86): nothing after it,
    load or store, is ordered before it. */
-RING_INLINE void ring_store_fence(RING_ATOMIC(uint64_t) *p, uint64_t v)
+RING_INLINE void ringi_store_fence(RING_ATOMIC(uint64_t) *p, uint64_t v)
 {
     (void)RING_ATOMIC_NS atomic_exchange_explicit(p, v, RING_MO(seq_cst));
 }
 
-RING_INLINE uint64_t ring_load_seq_cst(const RING_ATOMIC(uint64_t) *p)
+RING_INLINE uint64_t ringi_load_seq_cst(const RING_ATOMIC(uint64_t) *p)
 {
     return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(seq_cst));
 }
 
 /* The 8-byte word at index pos of the data: a record header. */
-RING_INLINE RING_ATOMIC(uint64_t) *ring_data_word(const struct ring *r,
-                                                  uint64_t pos)
+RING_INLINE RING_ATOMIC(uint64_t) *ringi_data_word(const struct ring *r,
+                                                   uint64_t pos)
 {
 #ifdef __cplusplus
     return reinterpret_cast<RING_ATOMIC(uint64_t) *>(r->data + (pos & r->mask));
@@ -336,48 +336,48 @@ RING_INLINE RING_ATOMIC(uint64_t) *ring_data_word(const struct ring *r,
 
 /* Internal. Free bytes as far as the producer's cache knows; never more
    than true. */
-RING_INLINE uint64_t ring_free_cached(const struct ring *r)
+RING_INLINE uint64_t ringi_free_cached(const struct ring *r)
 {
     return r->capacity - (r->tail - r->head_cache);
 }
 
 /* Internal, out of line: stops the producer side after an impossible
    head. */
-RING_API void ring_producer_fail(struct ring *r);
+RING_API void ringi_producer_fail(struct ring *r);
 
 /*
  * Internal. Re-reads the consumer's index; returns nonzero when need bytes
  * are free. A head outside [head_cache, tail] is impossible (it moved
  * backwards or past what was ever committed) and stops the producer.
  */
-RING_INLINE int ring_refresh_head(struct ring *r, uint64_t need)
+RING_INLINE int ringi_refresh_head(struct ring *r, uint64_t need)
 {
     uint64_t head;
 
     if (r->producer_error)
         return 0;
     /* Acquire pairs with the consumer's release store of head in
-       ring_publish_head: its reads of the bytes it gave back are done
+       ringi_publish_head: its reads of the bytes it gave back are done
        before we overwrite them. */
-    head = ring_load_acquire(r->head_shared);
+    head = ringi_load_acquire(r->head_shared);
     if (head - r->head_cache > r->tail - r->head_cache) {
-        ring_producer_fail(r);
+        ringi_producer_fail(r);
         return 0;
     }
     r->head_cache = head;
-    return need <= ring_free_cached(r);
+    return need <= ringi_free_cached(r);
 }
 
 /* Internal, out of line: wakes a consumer that sleeps until tail reaches
    want. */
-RING_API void ring_wake_consumer(struct ring *r, uint64_t want);
+RING_API void ringi_wake_consumer(struct ring *r, uint64_t want);
 
 /*
  * Internal. Publishes an index, then returns what the peer's waiter wants
  * (0: none).
  *
  * Release (in both branches) pairs with the peer's acquire load of the
- * index (ring_refresh_tail, ring_refresh_head): what we wrote (or read)
+ * index (ringi_refresh_tail, ringi_refresh_head): what we wrote (or read)
  * before is done once the peer sees the new value.
  *
  * "Publish, then look for a waiter" must not be reordered, or a waiter
@@ -385,22 +385,22 @@ RING_API void ring_wake_consumer(struct ring *r, uint64_t want);
  * full fence that orders them is asymmetric: a waiter, before it sleeps,
  * runs membarrier(), which executes a full barrier on our CPU (fence.c),
  * so here a compiler barrier is enough, and a commit stays a plain store.
- * This pairs with ring_fence_peers() in announce() (wait.c). Where
+ * This pairs with ringi_fence_peers() in announce() (wait.c). Where
  * membarrier cannot be used, the store is a seq_cst exchange (xchg on
  * x86), a full fence of its own, and the load is seq_cst: that pairs with
  * the seq_cst store of want and fence in announce().
  */
-RING_INLINE uint64_t ring_publish(const struct ring *r,
-                                  RING_ATOMIC(uint64_t) *index, uint64_t value,
-                                  RING_ATOMIC(uint64_t) *want)
+RING_INLINE uint64_t ringi_publish(const struct ring *r,
+                                   RING_ATOMIC(uint64_t) *index, uint64_t value,
+                                   RING_ATOMIC(uint64_t) *want)
 {
     if (r->publish_fence) {
-        ring_store_fence(index, value);
-        return ring_load_seq_cst(want);
+        ringi_store_fence(index, value);
+        return ringi_load_seq_cst(want);
     }
-    ring_store_release(index, value);
-    ring_compiler_order(index, want);
-    return ring_load_relaxed(want);
+    ringi_store_release(index, value);
+    ringi_compiler_order(index, want);
+    return ringi_load_relaxed(want);
 }
 
 /*
@@ -408,14 +408,14 @@ RING_INLINE uint64_t ring_publish(const struct ring *r,
  * for a consumer asleep until they arrive. Costs no system call when
  * nobody sleeps, and wakes a sleeper only once what it waits for is there.
  */
-RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
+RING_INLINE void ringi_publish_tail(struct ring *r, uint64_t tail)
 {
     uint64_t want;
 
     r->tail = tail;
-    want = ring_publish(r, r->tail_shared, tail, r->read_want);
+    want = ringi_publish(r, r->tail_shared, tail, r->read_want);
     if (want != 0 && (int64_t)(tail - want) >= 0)
-        ring_wake_consumer(r, want);
+        ringi_wake_consumer(r, want);
 }
 
 /*
@@ -423,7 +423,7 @@ RING_INLINE void ring_publish_tail(struct ring *r, uint64_t tail)
  * reservation made before a ring_write (or a record) points at bytes that
  * are no longer free, and committing it would overfill the ring.
  */
-RING_INLINE void ring_end_reservations(struct ring *r)
+RING_INLINE void ringi_end_reservations(struct ring *r)
 {
     r->reserved = 0;
     r->msg_reserved = 0;
@@ -438,7 +438,7 @@ RING_INLINE void *ring_reserve(struct ring *r, size_t len)
 {
     /* Reserving nothing still asks the slow path, which knows whether
        this side has failed: a failed side returns nothing, ever. */
-    if ((len > ring_free_cached(r) || len == 0) && !ring_refresh_head(r, len))
+    if ((len > ringi_free_cached(r) || len == 0) && !ringi_refresh_head(r, len))
         return NULL;
     r->reserved = len;
     return r->data + (r->tail & r->mask);
@@ -453,9 +453,9 @@ RING_INLINE void ring_commit(struct ring *r, size_t len)
 {
     if (len > r->reserved)
         return;
-    ring_end_reservations(r);
+    ringi_end_reservations(r);
     if (len)
-        ring_publish_tail(r, r->tail + len);
+        ringi_publish_tail(r, r->tail + len);
 }
 
 /*
@@ -464,27 +464,27 @@ RING_INLINE void ring_commit(struct ring *r, size_t len)
  */
 RING_INLINE size_t ring_write(struct ring *r, const void *src, size_t len)
 {
-    uint64_t room = ring_free_cached(r);
+    uint64_t room = ringi_free_cached(r);
 
     if (len > room) {
-        ring_refresh_head(r, len);
-        room = ring_free_cached(r);
+        ringi_refresh_head(r, len);
+        room = ringi_free_cached(r);
         if (len > room)
             len = (size_t)room;
     }
     if (len == 0)
         return 0;
     memcpy(r->data + (r->tail & r->mask), src, len);
-    ring_end_reservations(r);
-    ring_publish_tail(r, r->tail + len);
+    ringi_end_reservations(r);
+    ringi_publish_tail(r, r->tail + len);
     return len;
 }
 
 /* Producer. Returns the bytes that could be written now. */
 RING_INLINE size_t ring_writable(struct ring *r)
 {
-    ring_refresh_head(r, 0);
-    return (size_t)ring_free_cached(r);
+    ringi_refresh_head(r, 0);
+    return (size_t)ringi_free_cached(r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -496,7 +496,7 @@ RING_INLINE size_t ring_writable(struct ring *r)
  * record is committed by its header, before tail moves): that reads as
  * empty.
  */
-RING_INLINE uint64_t ring_readable_cached(const struct ring *r)
+RING_INLINE uint64_t ringi_readable_cached(const struct ring *r)
 {
     uint64_t n = r->tail_cache - r->head;
 
@@ -505,25 +505,25 @@ RING_INLINE uint64_t ring_readable_cached(const struct ring *r)
 
 /* Internal, out of line: stops the consumer side after an impossible
    value. */
-RING_API void ring_consumer_fail(struct ring *r);
+RING_API void ringi_consumer_fail(struct ring *r);
 
 /*
  * Internal. Re-reads the producer's index. A tail that moved backwards, or
  * that is more than capacity away from head, is impossible and stops the
  * consumer.
  */
-RING_INLINE void ring_refresh_tail(struct ring *r)
+RING_INLINE void ringi_refresh_tail(struct ring *r)
 {
     uint64_t tail;
 
     if (r->consumer_error)
         return;
     /* Acquire pairs with the producer's release store of tail in
-       ring_publish_tail: the bytes below the new tail are visible. */
-    tail = ring_load_acquire(r->tail_shared);
+       ringi_publish_tail: the bytes below the new tail are visible. */
+    tail = ringi_load_acquire(r->tail_shared);
     if ((int64_t)(tail - r->tail_cache) < 0 ||
         tail - r->head + r->capacity > 2 * r->capacity) {
-        ring_consumer_fail(r);
+        ringi_consumer_fail(r);
         return;
     }
     r->tail_cache = tail;
@@ -531,20 +531,20 @@ RING_INLINE void ring_refresh_tail(struct ring *r)
 
 /* Internal, out of line: wakes a producer that sleeps until head reaches
    want. */
-RING_API void ring_wake_producer(struct ring *r, uint64_t want);
+RING_API void ringi_wake_producer(struct ring *r, uint64_t want);
 
 /*
  * Internal. Gives the bytes up to head back to the producer, then looks
- * for a producer asleep until that much space is free (see ring_publish).
+ * for a producer asleep until that much space is free (see ringi_publish).
  */
-RING_INLINE void ring_publish_head(struct ring *r, uint64_t head)
+RING_INLINE void ringi_publish_head(struct ring *r, uint64_t head)
 {
     uint64_t want;
 
     r->head = head;
-    want = ring_publish(r, r->head_shared, head, r->write_want);
+    want = ringi_publish(r, r->head_shared, head, r->write_want);
     if (want != 0 && (int64_t)(head - want) >= 0)
-        ring_wake_producer(r, want);
+        ringi_wake_producer(r, want);
 }
 
 /*
@@ -556,8 +556,8 @@ RING_INLINE const void *ring_peek(struct ring *r, size_t *len)
 {
     uint64_t n;
 
-    ring_refresh_tail(r);
-    n = ring_readable_cached(r);
+    ringi_refresh_tail(r);
+    n = ringi_readable_cached(r);
     *len = (size_t)n;
     return n ? r->data + (r->head & r->mask) : NULL;
 }
@@ -568,9 +568,9 @@ RING_INLINE const void *ring_peek(struct ring *r, size_t *len)
  */
 RING_INLINE void ring_consume(struct ring *r, size_t len)
 {
-    if (len == 0 || len > ring_readable_cached(r))
+    if (len == 0 || len > ringi_readable_cached(r))
         return;
-    ring_publish_head(r, r->head + len);
+    ringi_publish_head(r, r->head + len);
 }
 
 /*
@@ -579,26 +579,26 @@ RING_INLINE void ring_consume(struct ring *r, size_t len)
  */
 RING_INLINE size_t ring_read(struct ring *r, void *dst, size_t len)
 {
-    uint64_t n = ring_readable_cached(r);
+    uint64_t n = ringi_readable_cached(r);
 
     if (len > n) {
-        ring_refresh_tail(r);
-        n = ring_readable_cached(r);
+        ringi_refresh_tail(r);
+        n = ringi_readable_cached(r);
         if (len > n)
             len = (size_t)n;
     }
     if (len == 0)
         return 0;
     memcpy(dst, r->data + (r->head & r->mask), len);
-    ring_publish_head(r, r->head + len);
+    ringi_publish_head(r, r->head + len);
     return len;
 }
 
 /* Consumer. Returns the bytes that could be read now. */
 RING_INLINE size_t ring_readable(struct ring *r)
 {
-    ring_refresh_tail(r);
-    return (size_t)ring_readable_cached(r);
+    ringi_refresh_tail(r);
+    return (size_t)ringi_readable_cached(r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -622,7 +622,7 @@ RING_INLINE size_t ring_msg_max(const struct ring *r)
 }
 
 /* Returns the bytes a record of len takes in the ring, header included. */
-RING_INLINE uint64_t ring_msg_size(uint64_t len)
+RING_INLINE uint64_t ringi_msg_stride(uint64_t len)
 {
     return RING_MSG_HEADER +
            ((len + RING_MSG_HEADER - 1) & ~(uint64_t)(RING_MSG_HEADER - 1));
@@ -631,18 +631,18 @@ RING_INLINE uint64_t ring_msg_size(uint64_t len)
 /*
  * Returns the free bytes a record of len needs before it can be sent: its
  * size and the cleared header word after it. To wait for room for one
- * record: ring_wait_writable(r, ring_msg_space(len), timeout_ms).
+ * record: ring_wait_writable(r, ring_msg_space_needed(len), timeout_ms).
  */
-RING_INLINE size_t ring_msg_space(size_t len)
+RING_INLINE size_t ring_msg_space_needed(size_t len)
 {
-    return (size_t)(ring_msg_size(len) + RING_MSG_HEADER);
+    return (size_t)(ringi_msg_stride(len) + RING_MSG_HEADER);
 }
 
 /*
  * Internal. Copies a record's payload; records of 8 to 16 bytes, the
  * common small case, with two overlapping 8-byte moves instead of a call.
  */
-RING_INLINE void ring_msg_copy(void *dst, const void *src, size_t len)
+RING_INLINE void ringi_msg_copy(void *dst, const void *src, size_t len)
 {
     unsigned char *d = (unsigned char *)dst;
     const unsigned char *s = (const unsigned char *)src;
@@ -660,7 +660,7 @@ RING_INLINE void ring_msg_copy(void *dst, const void *src, size_t len)
 
 /* Internal, out of line: marks the ring as carrying records, for a later
    producer. */
-RING_API int ring_producer_announce_records(struct ring *r);
+RING_API int ringi_announce_records(struct ring *r);
 
 /*
  * Internal. Returns nonzero when need bytes are free for a record. The
@@ -668,15 +668,15 @@ RING_API int ring_producer_announce_records(struct ring *r);
  * use, refuses a tail that bytes have left unaligned (a ring carries bytes
  * or records, never both), then reads head again.
  */
-RING_INLINE int ring_msg_room(struct ring *r, uint64_t need)
+RING_INLINE int ringi_msg_room(struct ring *r, uint64_t need)
 {
-    if (need <= ring_free_cached(r) && !(r->tail & (RING_MSG_HEADER - 1)))
+    if (need <= ringi_free_cached(r) && !(r->tail & (RING_MSG_HEADER - 1)))
         return 1;
-    if (!r->producer_records && ring_producer_announce_records(r))
+    if (!r->producer_records && ringi_announce_records(r))
         return 0;
     if (r->tail & (RING_MSG_HEADER - 1))
         return 0;
-    return ring_refresh_head(r, need);
+    return ringi_refresh_head(r, need);
 }
 
 /*
@@ -690,8 +690,8 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
 
     if (len > ring_msg_max(r))
         return NULL;
-    need = ring_msg_space(len);
-    if (!ring_msg_room(r, need))
+    need = ring_msg_space_needed(len);
+    if (!ringi_msg_room(r, need))
         return NULL;
     r->msg_reserved = (uint64_t)len + 1;
     return r->data + (r->tail & r->mask) + RING_MSG_HEADER;
@@ -702,14 +702,14 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
  * clears the header word after it and moves the producer's own tail past
  * it, without publishing anything. Returns where its header goes.
  */
-RING_INLINE uint64_t ring_msg_write(struct ring *r, size_t len)
+RING_INLINE uint64_t ringi_msg_claim(struct ring *r, size_t len)
 {
     uint64_t tail = r->tail;
-    uint64_t next = tail + ring_msg_size(len);
+    uint64_t next = tail + ringi_msg_stride(len);
 
-    ring_end_reservations(r);
+    ringi_end_reservations(r);
     /* Relaxed: the release store of this record's header publishes it. */
-    ring_store_relaxed(ring_data_word(r, next), 0);
+    ringi_store_relaxed(ringi_data_word(r, next), 0);
     /* Our own tail moves now: a consumer may be past this record as soon
        as its header is stored, and head may never pass our tail. */
     r->tail = next;
@@ -719,12 +719,13 @@ RING_INLINE uint64_t ring_msg_write(struct ring *r, size_t len)
 /*
  * Internal. The second half: stores the header of the record at pos, its
  * commit point. Release pairs with the consumer's acquire load of the
- * header in ring_msg_head_word: the payload, the cleared word after it
+ * header in ringi_msg_head_word: the payload, the cleared word after it
  * and every record stored before are visible to a consumer that sees it.
  */
-RING_INLINE void ring_msg_store_header(struct ring *r, uint64_t pos, size_t len)
+RING_INLINE void ringi_msg_store_header(struct ring *r, uint64_t pos,
+                                        size_t len)
 {
-    ring_store_release(ring_data_word(r, pos), (uint64_t)len + 1);
+    ringi_store_release(ringi_data_word(r, pos), (uint64_t)len + 1);
 }
 
 /*
@@ -733,9 +734,9 @@ RING_INLINE void ring_msg_store_header(struct ring *r, uint64_t pos, size_t len)
  * header store is the record's commit point: a consumer may take the
  * record from here.
  */
-RING_INLINE void ring_msg_store(struct ring *r, size_t len)
+RING_INLINE void ringi_msg_store(struct ring *r, size_t len)
 {
-    ring_msg_store_header(r, ring_msg_write(r, len), len);
+    ringi_msg_store_header(r, ringi_msg_claim(r, len), len);
 }
 
 /*
@@ -747,8 +748,8 @@ RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
 {
     if ((uint64_t)len >= r->msg_reserved)
         return;
-    ring_msg_store(r, len);
-    ring_publish_tail(r, r->tail);
+    ringi_msg_store(r, len);
+    ringi_publish_tail(r, r->tail);
 }
 
 /*
@@ -758,18 +759,18 @@ RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
  */
 RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 {
-    uint64_t need = ring_msg_space(len);
+    uint64_t need = ring_msg_space_needed(len);
 
     if (len > ring_msg_max(r))
         return r->producer_error ? r->producer_error : -EMSGSIZE;
-    if (!ring_msg_room(r, need)) {
+    if (!ringi_msg_room(r, need)) {
         if (r->producer_error)
             return r->producer_error;
         return (r->tail & (RING_MSG_HEADER - 1)) ? -EINVAL : -EAGAIN;
     }
-    ring_msg_copy(r->data + (r->tail & r->mask) + RING_MSG_HEADER, msg, len);
-    ring_msg_store(r, len);
-    ring_publish_tail(r, r->tail);
+    ringi_msg_copy(r->data + (r->tail & r->mask) + RING_MSG_HEADER, msg, len);
+    ringi_msg_store(r, len);
+    ringi_publish_tail(r, r->tail);
     return 0;
 }
 
@@ -796,14 +797,14 @@ RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
         if (len)
             memcpy(dst, msgs[sent].iov_base, len);
         if (sent == 0)
-            first = ring_msg_write(r, len); /* its header comes last */
+            first = ringi_msg_claim(r, len); /* its header comes last */
         else
-            ring_msg_store(r, len);
+            ringi_msg_store(r, len);
     }
     if (sent) {
         /* The whole batch becomes visible at once. */
-        ring_msg_store_header(r, first, msgs[0].iov_len);
-        ring_publish_tail(r, r->tail);
+        ringi_msg_store_header(r, first, msgs[0].iov_len);
+        ringi_publish_tail(r, r->tail);
         return (ssize_t)sent;
     }
     if (count == 0)
@@ -818,20 +819,20 @@ RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
  * length + 1), or 0 when none is there or this side has failed. An
  * impossible header stops the consumer.
  */
-RING_INLINE uint64_t ring_msg_head_word(struct ring *r)
+RING_INLINE uint64_t ringi_msg_head_word(struct ring *r)
 {
     uint64_t word;
 
     if (r->consumer_error || (r->head & (RING_MSG_HEADER - 1))) {
         if (!r->consumer_error)
-            ring_consumer_fail(r);
+            ringi_consumer_fail(r);
         return 0;
     }
     /* Acquire pairs with the release store of the header in
-       ring_msg_store_header: the payload is visible once the header is. */
-    word = ring_load_acquire(ring_data_word(r, r->head));
+       ringi_msg_store_header: the payload is visible once the header is. */
+    word = ringi_load_acquire(ringi_data_word(r, r->head));
     if (word != 0 && word - 1 > ring_msg_max(r)) {
-        ring_consumer_fail(r);
+        ringi_consumer_fail(r);
         return 0;
     }
     return word;
@@ -844,12 +845,12 @@ RING_INLINE uint64_t ring_msg_head_word(struct ring *r)
  */
 RING_INLINE const void *ring_msg_peek(struct ring *r, size_t *len)
 {
-    uint64_t word = ring_msg_head_word(r);
+    uint64_t word = ringi_msg_head_word(r);
 
     *len = word ? (size_t)(word - 1) : 0;
     if (!word)
         return NULL;
-    r->msg_size = ring_msg_size(word - 1);
+    r->msg_size = ringi_msg_stride(word - 1);
     return r->data + (r->head & r->mask) + RING_MSG_HEADER;
 }
 
@@ -861,7 +862,7 @@ RING_INLINE void ring_msg_consume(struct ring *r)
     if (size == 0)
         return;
     r->msg_size = 0;
-    ring_publish_head(r, r->head + size);
+    ringi_publish_head(r, r->head + size);
 }
 
 /*
@@ -871,7 +872,7 @@ RING_INLINE void ring_msg_consume(struct ring *r)
  */
 RING_INLINE ssize_t ring_msg_recv(struct ring *r, void *buf, size_t size)
 {
-    uint64_t word = ring_msg_head_word(r), head = r->head;
+    uint64_t word = ringi_msg_head_word(r), head = r->head;
     size_t len = (size_t)(word - 1);
 
     if (!word)
@@ -879,8 +880,8 @@ RING_INLINE ssize_t ring_msg_recv(struct ring *r, void *buf, size_t size)
     r->msg_size = 0; /* a receive ends any peek, whatever it returns */
     if (len > size)
         return -EMSGSIZE;
-    ring_msg_copy(buf, r->data + (head & r->mask) + RING_MSG_HEADER, len);
-    ring_publish_head(r, head + ring_msg_size(len));
+    ringi_msg_copy(buf, r->data + (head & r->mask) + RING_MSG_HEADER, len);
+    ringi_publish_head(r, head + ringi_msg_stride(len));
     return (ssize_t)len;
 }
 

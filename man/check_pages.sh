@@ -45,7 +45,7 @@ decls=$(awk '
   open { if (comment == "") { comment = $0; sub(/^[ *]*/, "", comment) }
          if ($0 ~ /\*\//) open = 0; next }
   /^RING_(API|INLINE) / {
-    match($0, /ring_[a-z0-9_]+\(/)
+    match($0, /ringi?_[a-z0-9_]+\(/)
     name = substr($0, RSTART, RLENGTH - 1)
     hidden = internal_section || comment ~ /^Internal[.,]/
     print name, (hidden ? "internal" : "public"), ($1 == "RING_API" ? "exported" : "inline")

@@ -269,7 +269,7 @@ function finish_decl(    sig, name, internal, first) {
     gsub(/[ \t\n]+/, " ", sig)
     sub(/^RING_(API|INLINE) /, "", sig)
     sub(/ *;? *$/, "", sig)
-    if (!match(sig, /ring_[a-z0-9_]+\(/))
+    if (!match(sig, /ringi?_[a-z0-9_]+\(/))
         fatal("no ring_ function name in: " sig)
     name = substr(sig, RSTART, RLENGTH - 1)
     first = decl_comment

@@ -23,8 +23,8 @@
 #define RING_EVENT_TICK_MS 50
 
 /* The waiter of the one role named (0: the handle's only role). */
-static struct ring_waiter *waiter_of(struct ring *r, unsigned role,
-                                     enum ring_role *index)
+static struct ringi_waiter *waiter_of(struct ring *r, unsigned role,
+                                      enum ring_role *index)
 {
     if (role == 0 && (r->roles == RING_PRODUCER || r->roles == RING_CONSUMER))
         role = r->roles;
@@ -39,7 +39,7 @@ static struct ring_waiter *waiter_of(struct ring *r, unsigned role,
     return NULL;
 }
 
-static void close_waiter(struct ring_waiter *w)
+static void close_waiter(struct ringi_waiter *w)
 {
     int *fds[] = {&w->event_fd, &w->event_inotify, &w->event_timer};
 
@@ -50,7 +50,7 @@ static void close_waiter(struct ring_waiter *w)
     }
 }
 
-void ring_event_close_all(struct ring *r)
+void ringi_event_close_all(struct ring *r)
 {
     close_waiter(&r->producer_wait);
     close_waiter(&r->consumer_wait);
@@ -66,7 +66,7 @@ static int add_to_epoll(int epoll_fd, int fd)
 int ring_event_fd(struct ring *r, unsigned role)
 {
     enum ring_role index;
-    struct ring_waiter *w;
+    struct ringi_waiter *w;
     char path[64];
     int rc = 0;
 
@@ -123,7 +123,7 @@ static int set_timer(int timer_fd, int ms)
 int ring_event_arm(struct ring *r, unsigned role, size_t len)
 {
     enum ring_role index;
-    struct ring_waiter *w;
+    struct ringi_waiter *w;
     int rc, fenced;
 
     if (r->control == NULL)
@@ -137,7 +137,7 @@ int ring_event_arm(struct ring *r, unsigned role, size_t len)
        never drained unseen. */
     drain(w->event_inotify);
     /* The kernel is asked about a dead peer when the tick came. */
-    rc = ring_event_announce(r, index, len, drain(w->event_timer), &fenced);
+    rc = ringi_event_announce(r, index, len, drain(w->event_timer), &fenced);
     if (rc != 0) {
         set_timer(w->event_timer, 0);
         return rc;

@@ -35,7 +35,7 @@ static int membarrier(int cmd)
 /* 0: not tried yet, 1: registered, -errno: cannot. */
 static _Atomic int registered;
 
-int ring_fence_register(void)
+int ringi_fence_register(void)
 {
     int state = atomic_load_explicit(&registered, memory_order_relaxed);
     int query;
@@ -57,7 +57,7 @@ int ring_fence_register(void)
     return state > 0 ? 0 : state;
 }
 
-int ring_fence_peers(void)
+int ringi_fence_peers(void)
 {
     return membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0 ? 0 : -errno;
 }

@@ -42,8 +42,8 @@ static int map_fixed(unsigned char *at, size_t len, int prot, int fd,
     return p == MAP_FAILED ? -errno : 0;
 }
 
-int ring_map(struct ring *r, const struct ring_geometry *g, int writable_data,
-             int populate_write)
+int ringi_map(struct ring *r, const struct ringi_geometry *g, int writable_data,
+              int populate_write)
 {
     size_t control = (size_t)g->data_offset;
     size_t capacity = (size_t)g->capacity;
@@ -99,7 +99,7 @@ int ring_map(struct ring *r, const struct ring_geometry *g, int writable_data,
     return 0;
 }
 
-void ring_unmap(struct ring *r)
+void ringi_unmap(struct ring *r)
 {
     if (r->map_base)
         munmap(r->map_base, r->map_len);
@@ -109,7 +109,7 @@ void ring_unmap(struct ring *r)
     r->data = NULL;
 }
 
-int ring_mirror_check(const struct ring *r)
+int ringi_mirror_check(const struct ring *r)
 {
     volatile unsigned char *first = r->data;
     volatile unsigned char *second = r->data + r->capacity;

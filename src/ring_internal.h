@@ -25,48 +25,48 @@ _Static_assert(sizeof(struct ring) == 384, "handle layout");
 _Static_assert(sizeof(size_t) == 8, "64-bit only");
 
 /* The header as attach validated it: the only copy attach trusts. */
-struct ring_geometry {
+struct ringi_geometry {
     uint64_t capacity;
     uint64_t data_offset; /* control area, one (huge) page */
     uint32_t flags;       /* RING_LAYOUT_* */
 };
 
 /* map.c: the double mapping. */
-RING_HIDDEN int ring_map(struct ring *r, const struct ring_geometry *g,
-                         int writable_data, int populate_write);
-RING_HIDDEN void ring_unmap(struct ring *r);
-RING_HIDDEN int ring_mirror_check(const struct ring *r);
+RING_HIDDEN int ringi_map(struct ring *r, const struct ringi_geometry *g,
+                          int writable_data, int populate_write);
+RING_HIDDEN void ringi_unmap(struct ring *r);
+RING_HIDDEN int ringi_mirror_check(const struct ring *r);
 
 /* validate.c: is this descriptor a ring we may map? */
-RING_HIDDEN int ring_validate_fd(int fd, struct ring_geometry *g);
-RING_HIDDEN int ring_validate_geometry(const struct ring_geometry *g,
-                                       uint64_t file_size, uint64_t page);
+RING_HIDDEN int ringi_validate_fd(int fd, struct ringi_geometry *g);
+RING_HIDDEN int ringi_validate_geometry(const struct ringi_geometry *g,
+                                        uint64_t file_size, uint64_t page);
 
 /* role.c: one live holder per role. */
-RING_HIDDEN int ring_roles_lock(struct ring *r, unsigned roles);
-RING_HIDDEN void ring_roles_release(struct ring *r);
+RING_HIDDEN int ringi_roles_lock(struct ring *r, unsigned roles);
+RING_HIDDEN void ringi_roles_release(struct ring *r);
 
 /* fence.c: the waiter's half of the asymmetric fence. Register once per
    process before publishing without a fence; 0 or -errno. */
-RING_HIDDEN int ring_fence_register(void);
+RING_HIDDEN int ringi_fence_register(void);
 /* A full barrier on the CPUs of every registered process; 0 or -errno. */
-RING_HIDDEN int ring_fence_peers(void);
+RING_HIDDEN int ringi_fence_peers(void);
 
 /* wait.c: waking, and telling whether the peer is gone. */
-RING_HIDDEN void ring_wake_all(struct ring *r);
-RING_HIDDEN int ring_peer_gone(struct ring *r, enum ring_role peer,
-                               int ask_kernel);
-RING_HIDDEN void ring_waiters_reset(struct ring *r);
+RING_HIDDEN void ringi_wake_all(struct ring *r);
+RING_HIDDEN int ringi_peer_gone(struct ring *r, enum ring_role peer,
+                                int ask_kernel);
+RING_HIDDEN void ringi_waiters_reset(struct ring *r);
 /* 1 when len is readable (writable) already, 0 when announced with the
    doorbell as the signal, or -errno; *fenced as in announce(). */
-RING_HIDDEN int ring_event_announce(struct ring *r, enum ring_role role,
-                                    uint64_t len, int ask_kernel, int *fenced);
+RING_HIDDEN int ringi_event_announce(struct ring *r, enum ring_role role,
+                                     uint64_t len, int ask_kernel, int *fenced);
 
 /* event.c: descriptors for event loops. */
-RING_HIDDEN void ring_event_close_all(struct ring *r);
+RING_HIDDEN void ringi_event_close_all(struct ring *r);
 
 /* setup.c */
-RING_HIDDEN struct ring_control *ring_control_of(const struct ring *r);
-RING_HIDDEN size_t ring_page_size(void);
+RING_HIDDEN struct ring_control *ringi_control_of(const struct ring *r);
+RING_HIDDEN size_t ringi_page_size(void);
 
 #endif /* RING_INTERNAL_H */

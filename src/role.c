@@ -31,7 +31,7 @@ static int lock_byte(int fd, int type, enum ring_role role)
     return fcntl(fd, F_OFD_SETLK, &lock) == 0 ? 0 : -errno;
 }
 
-int ring_roles_lock(struct ring *r, unsigned roles)
+int ringi_roles_lock(struct ring *r, unsigned roles)
 {
     char path[64];
     int rc;
@@ -55,7 +55,7 @@ int ring_roles_lock(struct ring *r, unsigned roles)
     return 0;
 }
 
-void ring_roles_release(struct ring *r)
+void ringi_roles_release(struct ring *r)
 {
     if (r->lock_fd < 0)
         return;

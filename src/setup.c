@@ -21,12 +21,12 @@ static const enum ring_role role_index[] = {RING_ROLE_PRODUCER,
                                             RING_ROLE_CONSUMER};
 static const unsigned role_flag[] = {RING_PRODUCER, RING_CONSUMER};
 
-size_t ring_page_size(void)
+size_t ringi_page_size(void)
 {
     return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-struct ring_control *ring_control_of(const struct ring *r)
+struct ring_control *ringi_control_of(const struct ring *r)
 {
     return (struct ring_control *)r->control;
 }
@@ -39,16 +39,16 @@ static void reset(struct ring *r)
     r->lock_fd = -1;
     r->producer_error = -EBADF;
     r->consumer_error = -EBADF;
-    ring_waiters_reset(r);
+    ringi_waiters_reset(r);
 }
 
 /* Undoes what a handle holds: event descriptors, mapping, role locks,
    memfd; leaves it closed. */
 static void release_all(struct ring *r)
 {
-    ring_event_close_all(r);
-    ring_unmap(r);
-    ring_roles_release(r);
+    ringi_event_close_all(r);
+    ringi_unmap(r);
+    ringi_roles_release(r);
     if (r->fd >= 0)
         close(r->fd);
     reset(r);
@@ -74,7 +74,7 @@ static uint64_t round_up_pow2(uint64_t v)
    A role taken over continues where its last holder stopped. */
 static void start_indices(struct ring *r)
 {
-    struct ring_control *c = ring_control_of(r);
+    struct ring_control *c = ringi_control_of(r);
 
     r->producer_error = (r->roles & RING_PRODUCER) ? 0 : -EPERM;
     r->consumer_error = (r->roles & RING_CONSUMER) ? 0 : -EPERM;
@@ -84,24 +84,24 @@ static void start_indices(struct ring *r)
     r->tail_cache = r->head;
     if (r->roles & RING_CONSUMER) {
         /* Acquire pairs with the release store of head by the previous
-           consumer (ring_publish_head). */
-        r->head = ring_load_acquire(r->head_shared);
+           consumer (ringi_publish_head). */
+        r->head = ringi_load_acquire(r->head_shared);
         r->tail_cache = r->head;
     }
     if (r->roles & RING_PRODUCER) {
-        uint64_t tail = ring_load_acquire(r->tail_shared), scanned = 0;
+        uint64_t tail = ringi_load_acquire(r->tail_shared), scanned = 0;
 
         /* Acquire pairs with the release store in
-           ring_producer_announce_records. */
+           ringi_announce_records. */
         if (atomic_load_explicit(&c->records, memory_order_acquire)) {
             /* A producer that died between storing a record's header (the
                commit point) and storing tail left committed records past
                tail: step over them, as the consumer will. */
             for (;;) {
                 /* Acquire pairs with the header's release store in
-                   ring_msg_store_header. */
-                uint64_t word = ring_load_acquire(ring_data_word(r, tail));
-                uint64_t size = ring_msg_size(word - 1);
+                   ringi_msg_store_header. */
+                uint64_t word = ringi_load_acquire(ringi_data_word(r, tail));
+                uint64_t size = ringi_msg_stride(word - 1);
 
                 if (word == 0 || word - 1 > ring_msg_max(r) ||
                     scanned + size > r->capacity)
@@ -110,7 +110,7 @@ static void start_indices(struct ring *r)
                 scanned += size;
             }
             if (scanned)
-                ring_store_release(r->tail_shared, tail);
+                ringi_store_release(r->tail_shared, tail);
             r->producer_records = 1;
         }
         r->tail = tail;
@@ -122,7 +122,7 @@ static void start_indices(struct ring *r)
 /* Tells the peer which roles are held now. */
 static void mark_roles(struct ring *r, enum ring_role_state state)
 {
-    struct ring_control *c = ring_control_of(r);
+    struct ring_control *c = ringi_control_of(r);
 
     for (unsigned i = 0; i < 2; i++)
         if (r->roles & role_flag[i])
@@ -146,7 +146,7 @@ static int create_memfd(unsigned flags)
 
 int ring_create(struct ring *r, size_t capacity, unsigned flags)
 {
-    struct ring_geometry g;
+    struct ringi_geometry g;
     struct ring_control *c;
     uint64_t page;
     int rc;
@@ -167,7 +167,7 @@ int ring_create(struct ring *r, size_t capacity, unsigned flags)
         return fail(r, rc);
     r->fd = rc;
 
-    page = ring_page_size();
+    page = ringi_page_size();
     if (flags & RING_HUGEPAGES) {
         struct stat st;
 
@@ -185,17 +185,17 @@ int ring_create(struct ring *r, size_t capacity, unsigned flags)
 
     /* Mapped writable for the mirror check; a consumer-only creator drops
        the write permission below. */
-    rc = ring_map(r, &g, 1, 1);
+    rc = ringi_map(r, &g, 1, 1);
     if (rc < 0)
         return fail(r, rc);
-    rc = ring_mirror_check(r);
+    rc = ringi_mirror_check(r);
     if (rc < 0)
         return fail(r, rc);
 
     /* The header is written before the memfd is sealed and leaves this
        process; nobody reads it from the mapping again. hugetlbfs has no
        write(), so it is written through the mapping. */
-    c = ring_control_of(r);
+    c = ringi_control_of(r);
     c->magic = RING_MAGIC;
     c->layout_version = RING_LAYOUT_VERSION;
     c->flags = g.flags;
@@ -209,11 +209,11 @@ int ring_create(struct ring *r, size_t capacity, unsigned flags)
         mprotect(r->data, 2 * (size_t)g.capacity, PROT_READ) != 0)
         return fail(r, -errno);
 
-    rc = ring_roles_lock(r, r->roles);
+    rc = ringi_roles_lock(r, r->roles);
     if (rc < 0)
         return fail(r, rc);
     /* Without the asymmetric fence, this handle fences its publishes. */
-    r->publish_fence = ring_fence_register() != 0;
+    r->publish_fence = ringi_fence_register() != 0;
     start_indices(r);
     mark_roles(r, RING_ROLE_HELD);
     return 0;
@@ -221,7 +221,7 @@ int ring_create(struct ring *r, size_t capacity, unsigned flags)
 
 int ring_attach(struct ring *r, int fd, unsigned flags)
 {
-    struct ring_geometry g;
+    struct ringi_geometry g;
     int rc;
 
     reset(r);
@@ -230,7 +230,7 @@ int ring_attach(struct ring *r, int fd, unsigned flags)
     r->roles = flags ? flags : RING_PRODUCER | RING_CONSUMER;
     r->pid = getpid();
 
-    rc = ring_validate_fd(fd, &g);
+    rc = ringi_validate_fd(fd, &g);
     if (rc < 0)
         return fail(r, rc);
     r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -241,22 +241,22 @@ int ring_attach(struct ring *r, int fd, unsigned flags)
     r->flags = (g.flags & RING_LAYOUT_HUGETLB) ? RING_HUGEPAGES : 0;
     /* Roles first: a holder that is still alive keeps its role, and we map
        nothing. */
-    rc = ring_roles_lock(r, r->roles);
+    rc = ringi_roles_lock(r, r->roles);
     if (rc < 0)
         return fail(r, rc);
-    rc = ring_map(r, &g, (r->roles & RING_PRODUCER) != 0,
-                  (r->roles & RING_PRODUCER) != 0);
+    rc = ringi_map(r, &g, (r->roles & RING_PRODUCER) != 0,
+                   (r->roles & RING_PRODUCER) != 0);
     if (rc < 0)
         return fail(r, rc);
     /* Without the asymmetric fence, this handle fences its publishes. */
-    r->publish_fence = ring_fence_register() != 0;
+    r->publish_fence = ringi_fence_register() != 0;
     start_indices(r);
     mark_roles(r, RING_ROLE_HELD);
-    /* Learns whether the peer is here already (ring_peer_gone). */
+    /* Learns whether the peer is here already (ringi_peer_gone). */
     if (!(r->roles & RING_PRODUCER))
-        (void)ring_peer_gone(r, RING_ROLE_PRODUCER, 1);
+        (void)ringi_peer_gone(r, RING_ROLE_PRODUCER, 1);
     if (!(r->roles & RING_CONSUMER))
-        (void)ring_peer_gone(r, RING_ROLE_CONSUMER, 1);
+        (void)ringi_peer_gone(r, RING_ROLE_CONSUMER, 1);
     return 0;
 }
 
@@ -269,14 +269,14 @@ void ring_close(struct ring *r)
             close(r->fd);
         if (r->lock_fd >= 0)
             close(r->lock_fd);
-        ring_event_close_all(r);
+        ringi_event_close_all(r);
         reset(r);
         return;
     }
     if (r->control) {
         mark_roles(r, RING_ROLE_CLOSED);
         /* A peer asleep learns at once that we are gone. */
-        ring_wake_all(r);
+        ringi_wake_all(r);
     }
     release_all(r);
 }
@@ -313,7 +313,7 @@ int ring_error(const struct ring *r)
     return 0;
 }
 
-void ring_producer_fail(struct ring *r)
+void ringi_producer_fail(struct ring *r)
 {
     __atomic_store_n(&r->producer_error, -EPROTO, __ATOMIC_RELAXED);
     /* Looks full from now on, so the fast path always takes the slow
@@ -323,7 +323,7 @@ void ring_producer_fail(struct ring *r)
     r->msg_reserved = 0;
 }
 
-void ring_consumer_fail(struct ring *r)
+void ringi_consumer_fail(struct ring *r)
 {
     __atomic_store_n(&r->consumer_error, -EPROTO, __ATOMIC_RELAXED);
     /* Looks empty from now on. */
@@ -331,13 +331,13 @@ void ring_consumer_fail(struct ring *r)
     r->msg_size = 0;
 }
 
-int ring_producer_announce_records(struct ring *r)
+int ringi_announce_records(struct ring *r)
 {
     if (r->producer_error)
         return r->producer_error;
     /* Release pairs with the acquire load in start_indices of a producer
        that takes this role over later. */
-    atomic_store_explicit(&ring_control_of(r)->records, 1,
+    atomic_store_explicit(&ringi_control_of(r)->records, 1,
                           memory_order_release);
     r->producer_records = 1;
     return 0;

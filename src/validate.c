@@ -20,8 +20,8 @@
 /* Seals no ring may have: both sides write to it. */
 #define RING_SEALS_REFUSED (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)
 
-int ring_validate_geometry(const struct ring_geometry *g, uint64_t file_size,
-                           uint64_t page)
+int ringi_validate_geometry(const struct ringi_geometry *g, uint64_t file_size,
+                            uint64_t page)
 {
     uint64_t cap = g->capacity;
 
@@ -39,7 +39,7 @@ int ring_validate_geometry(const struct ring_geometry *g, uint64_t file_size,
     return 0;
 }
 
-int ring_validate_fd(int fd, struct ring_geometry *g)
+int ringi_validate_fd(int fd, struct ringi_geometry *g)
 {
     struct ring_control header;
     struct statfs fs;
@@ -65,7 +65,7 @@ int ring_validate_fd(int fd, struct ring_geometry *g)
         (seals & RING_SEALS_REFUSED) != 0)
         return -EINVAL;
 
-    page = hugetlb ? (uint64_t)fs.f_bsize : (uint64_t)ring_page_size();
+    page = hugetlb ? (uint64_t)fs.f_bsize : (uint64_t)ringi_page_size();
     if ((uint64_t)st.st_size < page)
         return -EPROTO;
 
@@ -83,5 +83,5 @@ int ring_validate_fd(int fd, struct ring_geometry *g)
     g->flags = header.flags;
     if (((g->flags & RING_LAYOUT_HUGETLB) != 0) != hugetlb)
         return -EPROTO;
-    return ring_validate_geometry(g, (uint64_t)st.st_size, page);
+    return ringi_validate_geometry(g, (uint64_t)st.st_size, page);
 }

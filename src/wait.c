@@ -7,7 +7,7 @@
  * a private one, because the peer is another process. Before it sleeps it
  * announces what it waits for (read_want: the tail it needs; write_want:
  * the head), then a full fence, then looks at the peer's index again. The
- * peer publishes its index, then loads the want word (ring_publish in
+ * peer publishes its index, then loads the want word (ringi_publish in
  * ring.h), with a full fence between them too: its half is executed on
  * its CPU by our membarrier() (fence.c), unless it has to fence itself.
  * Of two such pairs at least one side sees the other's store, so either
@@ -129,17 +129,17 @@ static void wake(struct ring *r, _Atomic uint64_t *want, uint64_t seen,
     futex_wake(futex);
 }
 
-void ring_wake_consumer(struct ring *r, uint64_t want)
+void ringi_wake_consumer(struct ring *r, uint64_t want)
 {
-    struct ring_control *c = ring_control_of(r);
+    struct ring_control *c = ringi_control_of(r);
 
     wake(r, &c->read_want, want, &c->read_futex, &c->read_notify,
          &c->read_wakes);
 }
 
-void ring_wake_producer(struct ring *r, uint64_t want)
+void ringi_wake_producer(struct ring *r, uint64_t want)
 {
-    struct ring_control *c = ring_control_of(r);
+    struct ring_control *c = ringi_control_of(r);
 
     wake(r, &c->write_want, want, &c->write_futex, &c->write_notify,
          &c->write_wakes);
@@ -147,9 +147,9 @@ void ring_wake_producer(struct ring *r, uint64_t want)
 
 /* At close: wakes every waiter, whatever it waits for, so that it learns
    at once that this side is gone. */
-void ring_wake_all(struct ring *r)
+void ringi_wake_all(struct ring *r)
 {
-    struct ring_control *c = ring_control_of(r);
+    struct ring_control *c = ringi_control_of(r);
 
     /* Release pairs with the acquire load in wait_until. */
     atomic_fetch_add_explicit(&c->read_futex, 1, memory_order_release);
@@ -174,10 +174,10 @@ void ring_wake_all(struct ring *r)
  * lock counts as gone, whatever the word says, once this handle has seen
  * the lock held: a peer cannot lie its way into an endless wait by dying.
  */
-int ring_peer_gone(struct ring *r, enum ring_role peer, int ask_kernel)
+int ringi_peer_gone(struct ring *r, enum ring_role peer, int ask_kernel)
 {
-    struct ring_control *c = ring_control_of(r);
-    struct ring_waiter *w =
+    struct ring_control *c = ringi_control_of(r);
+    struct ringi_waiter *w =
         peer == RING_ROLE_PRODUCER ? &r->consumer_wait : &r->producer_wait;
     /* Acquire pairs with the release stores in mark_roles (setup.c). */
     uint32_t state =
@@ -217,19 +217,19 @@ static uint64_t records_past_tail(struct ring *r)
 {
     uint64_t pos = r->head, max = ring_msg_max(r);
 
-    if (!atomic_load_explicit(&ring_control_of(r)->records,
+    if (!atomic_load_explicit(&ringi_control_of(r)->records,
                               memory_order_acquire) ||
         (pos & (RING_MSG_HEADER - 1)))
         return 0;
     while (pos - r->head < r->capacity) {
         /* Acquire pairs with the header's release store in
-           ring_msg_store. */
-        uint64_t word = ring_load_acquire(ring_data_word(r, pos));
+           ringi_msg_store. */
+        uint64_t word = ringi_load_acquire(ringi_data_word(r, pos));
 
         if (word == 0 || word - 1 > max ||
-            pos - r->head + ring_msg_size(word - 1) > r->capacity)
+            pos - r->head + ringi_msg_stride(word - 1) > r->capacity)
             break;
-        pos += ring_msg_size(word - 1);
+        pos += ringi_msg_stride(word - 1);
     }
     return pos - r->head;
 }
@@ -248,7 +248,7 @@ static int writable_holds(struct ring *r, uint64_t len)
 /* The wait itself.                                                        */
 
 struct wait_side {
-    struct ring_waiter *waiter;
+    struct ringi_waiter *waiter;
     int *error;
     int (*holds)(struct ring *r, uint64_t len);
     uint64_t (*target)(const struct ring *r, uint64_t len);
@@ -272,7 +272,7 @@ static uint64_t write_target(const struct ring *r, uint64_t len)
 
 static struct wait_side side_of(struct ring *r, enum ring_role role)
 {
-    struct ring_control *c = ring_control_of(r);
+    struct ring_control *c = ringi_control_of(r);
     struct wait_side s;
 
     if (role == RING_ROLE_CONSUMER) {
@@ -307,7 +307,7 @@ static int gone_answer(struct ring *r, const struct wait_side *s, uint64_t len)
 /* Learns from one wait how soon the peer answered: the spin follows about
    twice that, so a peer that answers within the spin is caught spinning,
    and one that answers slowly costs little CPU. */
-static void adapt_spin(struct ring_waiter *w, int64_t answered_ns)
+static void adapt_spin(struct ringi_waiter *w, int64_t answered_ns)
 {
     int64_t target;
 
@@ -327,8 +327,8 @@ static void adapt_spin(struct ring_waiter *w, int64_t answered_ns)
  * condition holds after all. Between the store of want and the load of the
  * peer's index (inside holds) come both halves of the full fence: the
  * seq_cst fence is ours, and pairs with the seq_cst exchange of a peer
- * that fences itself; ring_fence_peers() runs a full barrier on the peer's
- * CPU, between its publish and its load of want (ring_publish in ring.h).
+ * that fences itself; ringi_fence_peers() runs a full barrier on the peer's
+ * CPU, between its publish and its load of want (ringi_publish in ring.h).
  * *fenced tells whether that second half happened.
  */
 static int announce(struct ring *r, const struct wait_side *s, uint64_t len,
@@ -337,7 +337,7 @@ static int announce(struct ring *r, const struct wait_side *s, uint64_t len,
     atomic_store_explicit(s->notify, how, memory_order_relaxed);
     atomic_store_explicit(s->want, s->target(r, len), memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
-    *fenced = ring_fence_peers() == 0;
+    *fenced = ringi_fence_peers() == 0;
     return s->holds(r, len);
 }
 
@@ -363,8 +363,8 @@ static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
     if (s.holds(r, len))
         return 0;
     if (timeout_ms == 0)
-        return ring_peer_gone(r, s.peer, 1) ? gone_answer(r, &s, len)
-                                            : -ETIMEDOUT;
+        return ringi_peer_gone(r, s.peer, 1) ? gone_answer(r, &s, len)
+                                             : -ETIMEDOUT;
 
     /* A few polls first, with no clock: the answer is often that close. */
     if (s.waiter->spin_ns > 0) {
@@ -417,7 +417,7 @@ static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
             withdraw(&s);
             return *s.error;
         }
-        if (ring_peer_gone(r, s.peer, ask_kernel)) {
+        if (ringi_peer_gone(r, s.peer, ask_kernel)) {
             withdraw(&s);
             return gone_answer(r, &s, len);
         }
@@ -458,7 +458,7 @@ int ring_wait_writable(struct ring *r, size_t len, int timeout_ms)
 
 int ring_set_spin(struct ring *r, long spin_ns)
 {
-    struct ring_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
+    struct ringi_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
 
     if (r->control == NULL)
         return -EBADF;
@@ -469,9 +469,9 @@ int ring_set_spin(struct ring *r, long spin_ns)
     return 0;
 }
 
-void ring_waiters_reset(struct ring *r)
+void ringi_waiters_reset(struct ring *r)
 {
-    struct ring_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
+    struct ringi_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
 
     for (int i = 0; i < 2; i++) {
         sides[i]->spin_ns = RING_SPIN_START_NS;
@@ -485,7 +485,7 @@ void ring_waiters_reset(struct ring *r)
 
 int ring_get_stats(const struct ring *r, struct ring_stats *stats)
 {
-    struct ring_control *c = ring_control_of(r);
+    struct ring_control *c = ringi_control_of(r);
 
     if (c == NULL)
         return -EBADF;
@@ -505,8 +505,8 @@ int ring_get_stats(const struct ring *r, struct ring_stats *stats)
 }
 
 /* For event.c: the same announcement, with the doorbell as the signal. */
-int ring_event_announce(struct ring *r, enum ring_role role, uint64_t len,
-                        int ask_kernel, int *fenced)
+int ringi_event_announce(struct ring *r, enum ring_role role, uint64_t len,
+                         int ask_kernel, int *fenced)
 {
     struct wait_side s = side_of(r, role);
 
@@ -521,7 +521,7 @@ int ring_event_announce(struct ring *r, enum ring_role role, uint64_t len,
         withdraw(&s);
         return 1;
     }
-    if (ring_peer_gone(r, s.peer, ask_kernel)) {
+    if (ringi_peer_gone(r, s.peer, ask_kernel)) {
         withdraw(&s);
         int rc = gone_answer(r, &s, len);
         return rc == 0 ? 1 : rc;

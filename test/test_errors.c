@@ -22,8 +22,8 @@ struct snapshot {
 static void take(struct snapshot *s, const struct ring *r)
 {
     s->handle = *r;
-    s->tail_shared = ring_load_acquire(r->tail_shared);
-    s->head_shared = ring_load_acquire(r->head_shared);
+    s->tail_shared = ringi_load_acquire(r->tail_shared);
+    s->head_shared = ringi_load_acquire(r->head_shared);
     s->data = malloc(r->capacity);
     memcpy(s->data, r->data, r->capacity);
 }
@@ -37,8 +37,10 @@ static void same(struct snapshot *s, const struct ring *r, const char *what)
     cr_assert_eq(r->msg_size, s->handle.msg_size, "%s", what);
     cr_assert_eq(r->producer_error, s->handle.producer_error, "%s", what);
     cr_assert_eq(r->consumer_error, s->handle.consumer_error, "%s", what);
-    cr_assert_eq(ring_load_acquire(r->tail_shared), s->tail_shared, "%s", what);
-    cr_assert_eq(ring_load_acquire(r->head_shared), s->head_shared, "%s", what);
+    cr_assert_eq(ringi_load_acquire(r->tail_shared), s->tail_shared, "%s",
+                 what);
+    cr_assert_eq(ringi_load_acquire(r->head_shared), s->head_shared, "%s",
+                 what);
     cr_assert_arr_eq(r->data, s->data, r->capacity, "%s", what);
     free(s->data);
 }

@@ -53,7 +53,7 @@ static void *producer(void *arg)
     for (uint64_t seq = 0; seq < HANDOFFS;) {
         int rc = ring_msg_send(p, &seq, sizeof seq);
         if (rc == -EAGAIN) {
-            if (ring_wait_writable(p, ring_msg_space(sizeof seq), 30000))
+            if (ring_wait_writable(p, ring_msg_space_needed(sizeof seq), 30000))
                 return (void *)1;
             continue;
         }

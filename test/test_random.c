@@ -127,7 +127,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
     max = ring_msg_max(&r);
     for (int step = 0; step < STEPS; step++) {
         size_t n = (size_t)test_rand_range(&rng, 0, 700);
-        int fits = used + ring_msg_size(n) + RING_MSG_HEADER <= cap;
+        int fits = used + ringi_msg_stride(n) + RING_MSG_HEADER <= cap;
 
         switch (test_rand(&rng) % 6) {
         case 0: /* send */
@@ -137,7 +137,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
             if (fits) {
                 fifo_push(&ref, in, n);
                 lens[count++] = n;
-                used += ring_msg_size(n);
+                used += ringi_msg_stride(n);
             }
             break;
         case 1: { /* reserve + shorter commit */
@@ -150,7 +150,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
             ring_msg_commit(&r, part);
             fifo_push(&ref, p, part);
             lens[count++] = part;
-            used += ring_msg_size(part);
+            used += ringi_msg_stride(part);
             break;
         }
         case 2: /* receive into a buffer that may be too small */
@@ -165,7 +165,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
                 cr_assert_eq(got, (ssize_t)lens[first], "step %d", step);
                 cr_assert_arr_eq(out, ref.bytes + ref.start, (size_t)got);
                 fifo_pop(&ref, NULL, lens[first]);
-                used -= ring_msg_size(lens[first++]);
+                used -= ringi_msg_stride(lens[first++]);
             }
             break;
         }
@@ -180,7 +180,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
             if (test_rand(&rng) & 1) {
                 ring_msg_consume(&r);
                 fifo_pop(&ref, NULL, len);
-                used -= ring_msg_size(lens[first++]);
+                used -= ringi_msg_stride(lens[first++]);
             }
             break;
         }

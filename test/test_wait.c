@@ -237,7 +237,7 @@ Test(wait, a_killed_producer_leaves_every_committed_byte, .timeout = 120)
         pos += n;
     }
     cr_assert_eq(rc, -EPIPE);
-    cr_assert_eq(pos, ring_load_acquire(c.tail_shared));
+    cr_assert_eq(pos, ringi_load_acquire(c.tail_shared));
     cr_assert_eq(ring_readable(&c), 0);
     ring_close(&c);
 }
@@ -256,7 +256,7 @@ static int stream_records_forever(int fd, long unused)
         test_pattern_fill(buf, len, STREAM_SEED + seq, 0);
         int rc = ring_msg_send(&p, buf, len);
         if (rc == -EAGAIN) {
-            if (ring_wait_writable(&p, ring_msg_space(len), -1) != 0)
+            if (ring_wait_writable(&p, ring_msg_space_needed(len), -1) != 0)
                 return 2;
             continue;
         }

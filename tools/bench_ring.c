@@ -254,7 +254,7 @@ static int ring_zc_run(enum bench_phase phase, struct bench_endpoint *out,
    that follows it (see ring_msg_reserve). */
 static size_t record_room(size_t size)
 {
-    return ring_msg_space(size);
+    return ring_msg_space_needed(size);
 }
 
 static int msg_send_end(struct bench_endpoint *e, size_t size)

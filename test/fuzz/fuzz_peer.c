@@ -29,8 +29,8 @@ static int make_ring(uint64_t capacity, uint64_t start)
                "ring_create failed");
     fd = fcntl(ring_fd(&creator), F_DUPFD_CLOEXEC, 3);
     FUZZ_CHECK(fd >= 0, "dup failed");
-    atomic_store(&ring_control_of(&creator)->tail, start);
-    atomic_store(&ring_control_of(&creator)->head, start);
+    atomic_store(&ringi_control_of(&creator)->tail, start);
+    atomic_store(&ringi_control_of(&creator)->head, start);
     fuzz_close(&creator);
     return fd;
 }

@@ -93,7 +93,7 @@ static uint64_t msg_max(const struct peer_fuzz *f)
 static int record_fits(const struct peer_fuzz *f, uint64_t used, size_t len)
 {
     return len <= msg_max(f) &&
-           ring_msg_size(len) + RING_MSG_HEADER <= f->capacity - used;
+           ringi_msg_stride(len) + RING_MSG_HEADER <= f->capacity - used;
 }
 
 static int producer_dead(const struct ring *h)
@@ -395,12 +395,12 @@ static void push_record(struct peer_fuzz *f, size_t len)
     f->record_len[at] = (uint32_t)len;
     f->record_seq[at] = f->next_seq++;
     f->queue_count++;
-    f->tail += ring_msg_size(len);
+    f->tail += ringi_msg_stride(len);
 }
 
 static void pop_record(struct peer_fuzz *f)
 {
-    f->head += ring_msg_size(f->record_len[f->queue_head]);
+    f->head += ringi_msg_stride(f->record_len[f->queue_head]);
     f->queue_head = (f->queue_head + 1) % f->queue_size;
     f->queue_count--;
     f->peeked = 0;
@@ -520,7 +520,7 @@ static void call_msg_sendv(struct peer_fuzz *f, struct fuzz_input *in,
     }
     /* By the FIFO: records go in order while they fit. */
     for (; fit < count && record_fits(f, used, msgs[fit].iov_len); fit++)
-        used += ring_msg_size(msgs[fit].iov_len);
+        used += ringi_msg_stride(msgs[fit].iov_len);
 
     rc = ring_msg_sendv(h, msgs, count);
     if (dead) {
