@@ -241,7 +241,7 @@ void BM_CommitWithWakeCheck(benchmark::State &state)
 {
     struct ring r;
     ring_create(&r, 1 << 20, 0);
-    r.publish_fence = static_cast<int>(state.range(0));
+    r.setup.publish_fence = static_cast<int>(state.range(0));
     uint64_t seq = 0, got;
     for (auto _ : state) {
         void *p = ring_msg_reserve(&r, sizeof seq);
@@ -266,7 +266,7 @@ void BM_CommitWithoutWakeCheck(benchmark::State &state)
         std::memcpy(p, &seq, sizeof seq);
         ringi_msg_store(&r, sizeof seq);
         // What ringi_publish_tail did before wake-ups existed.
-        ringi_store_release(r.tail_shared, r.tail);
+        ringi_store_release(r.setup.tail_shared, r.producer.tail);
         if (ring_msg_recv(&r, &got, sizeof got) != sizeof got || got != seq) {
             state.SkipWithError("mismatch");
             break;
@@ -284,7 +284,7 @@ void BM_StreamWakeCheck(benchmark::State &state)
     const bool check = state.range(0) != 0;
     struct ring r;
     ring_create(&r, 1 << 16, 0);
-    r.publish_fence = state.range(0) == 2;
+    r.setup.publish_fence = state.range(0) == 2;
     const uint64_t count = 1 << 22;
     for (auto _ : state) {
         bool bad = false;
@@ -310,7 +310,7 @@ void BM_StreamWakeCheck(benchmark::State &state)
                 ring_msg_commit(&r, sizeof i);
             } else {
                 ringi_msg_store(&r, sizeof i);
-                ringi_store_release(r.tail_shared, r.tail);
+                ringi_store_release(r.setup.tail_shared, r.producer.tail);
             }
             i++;
         }

@@ -64,24 +64,53 @@ extern "C" {
 
 /*
  * The process-local handle. Its fields are not part of the API: use the
- * calls below. The setup block is written by ring_create/ring_attach and
- * only read afterwards; the producer block is written only by the
- * producer, the consumer block only by the consumer, and each sits on its
- * own 128 bytes so that two threads sharing one handle never share a cache
- * line.
+ * calls below. A handle works wherever C puts it (static, stack, heap,
+ * inside another struct) and is as fast at any 8-byte-aligned address:
+ * the producer's part, the read-only setup and the consumer's part are
+ * each at least RINGI_GAP bytes apart, so no 128-byte pair of cache lines
+ * (a line and its prefetch buddy) ever holds fields that one side writes
+ * and the other side reads, whatever the handle's alignment. A handle
+ * that is all zero bytes (struct ring r = {0};) is a valid closed handle.
+ * Do not copy an open handle: close it where it is.
  */
-/* How one side of a handle waits: its spin and its event descriptor. */
+
+/* Internal. How one side of a handle waits: its spin and its event
+   descriptor. */
 struct ringi_waiter {
-    int64_t spin_ns;   /* current spin before sleeping */
-    int spin_fixed;    /* nonzero: spin_ns was set by ring_set_spin */
-    int event_fd;      /* epoll descriptor for event loops, or -1 */
-    int event_inotify; /* watches the memfd for the peer's doorbell */
-    int event_timer;   /* ticks while armed, to notice a dead peer */
-    int peer_seen;     /* the kernel has shown the peer's role held */
+    int64_t spin_ns;  /* current spin before sleeping */
+    int64_t asked_ns; /* when the kernel was last asked about the peer */
+    int spin_fixed;   /* nonzero: spin_ns was set by ring_set_spin */
+    int event_fd;     /* eventfd for event loops, or -1 (event.c) */
+    int event_slot;   /* its place in the process's event table */
+    int peer_seen;    /* the kernel has shown the peer's role held */
 };
 
-struct ring {
-    /* Setup: read-only once the handle is open. */
+/* Internal. What only the producer writes. */
+struct ringi_producer {
+    uint64_t tail;              /* own index: bytes ever committed */
+    uint64_t head_cache;        /* consumer's index, as last read */
+    uint64_t reserved;          /* bytes granted by ring_reserve */
+    uint64_t msg_reserved;      /* record length granted + 1, or 0 */
+    RING_ATOMIC(unsigned) live; /* ringi_epoch while usable, else 0 */
+    RING_ATOMIC(int) error;     /* why not live: -EPROTO, -EPERM, ... */
+    int records;                /* this producer has announced records */
+    int pad;
+    struct ringi_waiter wait;
+};
+
+/* Internal. What only the consumer writes. */
+struct ringi_consumer {
+    uint64_t head;              /* own index: bytes ever consumed */
+    uint64_t tail_cache;        /* producer's index, as last read */
+    uint64_t msg_size;          /* bytes of the record ring_msg_peek gave */
+    RING_ATOMIC(unsigned) live; /* ringi_epoch while usable, else 0 */
+    RING_ATOMIC(int) error;     /* why not live: -EPROTO, -EPERM, ... */
+    struct ringi_waiter wait;
+};
+
+/* Internal. Written by ring_create/ring_attach, read-only afterwards, read
+   by both sides. */
+struct ringi_setup {
     unsigned char *data;                /* first copy of the data pages */
     RING_ATOMIC(uint64_t) *tail_shared; /* producer's index, shared */
     RING_ATOMIC(uint64_t) *head_shared; /* consumer's index, shared */
@@ -89,34 +118,28 @@ struct ring {
     RING_ATOMIC(uint64_t) *write_want;  /* head a sleeping producer needs */
     void *control;                      /* the shared control page */
     void *map_base;                     /* start of the whole mapping */
+    size_t map_len;                     /* length of the whole mapping */
     uint64_t capacity;                  /* data bytes, a power of two */
     uint64_t mask;                      /* capacity - 1 */
-    size_t map_len;                     /* length of the whole mapping */
     int fd;                             /* this handle's memfd */
     int lock_fd;                        /* private description holding roles */
     unsigned roles;                     /* RING_PRODUCER | RING_CONSUMER */
     unsigned flags;                     /* RING_HUGEPAGES */
-    int pid;                            /* process that opened the handle */
+    unsigned epoch;                     /* ringi_epoch of the opener */
     int publish_fence;                  /* publish with a full fence */
-    unsigned char setup_pad[128 - 104];
+};
 
-    /* Producer: written only by the producer. */
-    uint64_t tail;         /* own index: bytes ever committed */
-    uint64_t head_cache;   /* consumer's index, as last read */
-    uint64_t reserved;     /* bytes granted by ring_reserve */
-    uint64_t msg_reserved; /* record length granted + 1, or 0 */
-    int producer_error;    /* 0, -EPROTO, -EPERM (no producer role), -EBADF */
-    int producer_records;  /* this producer has announced records */
-    struct ringi_waiter producer_wait;
-    unsigned char producer_pad[128 - 72];
+/* Internal. Bytes between the parts: 16 consecutive multiples of 8 always
+   hold a multiple of 128, so two fields this far apart never share a
+   128-byte pair at any 8-byte-aligned base. */
+#define RINGI_GAP 120
 
-    /* Consumer: written only by the consumer. */
-    uint64_t head;       /* own index: bytes ever consumed */
-    uint64_t tail_cache; /* producer's index, as last read */
-    uint64_t msg_size;   /* bytes of the record ring_msg_peek returned */
-    int consumer_error;  /* 0, -EPROTO, -EPERM (no consumer role), -EBADF */
-    struct ringi_waiter consumer_wait;
-    unsigned char consumer_pad[128 - 64];
+struct ring {
+    struct ringi_producer producer;
+    unsigned char producer_gap[RINGI_GAP];
+    struct ringi_setup setup;
+    unsigned char consumer_gap[RINGI_GAP];
+    struct ringi_consumer consumer;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -128,47 +151,76 @@ struct ring {
  * roles this handle takes (RING_PRODUCER, RING_CONSUMER, or 0 for both)
  * and RING_HUGEPAGES. Returns 0, or -EINVAL for 0, absurd sizes or unknown
  * flags, -ENOMEM when memory (or, with RING_HUGEPAGES, huge pages) is
- * short, -EIO if the mirror mapping does not alias, -ENOSYS or -EPERM
- * where memfd_create is not allowed (a seccomp filter: there is no
- * fallback, since only a memfd can be sealed against shrinking), or
- * another -errno from the system. Needs /proc mounted: roles are locked
- * through /proc/self/fd. On failure the handle is closed and ring_close()
- * on it does nothing.
+ * short: the ring would not fit in what the process's memory cgroup or
+ * the system has available, checked before any page is touched, so that
+ * the answer is -ENOMEM and not the OOM killer; -EIO if the mirror
+ * mapping does not alias, -ENOSYS or -EPERM where memfd_create is not
+ * allowed (a seccomp filter: there is no fallback, since only a memfd can
+ * be sealed against shrinking), or another -errno from the system. Needs
+ * /proc mounted: roles are locked through /proc/self/fd. On failure the
+ * handle is closed and ring_close() on it does nothing.
  */
 RING_API int ring_create(struct ring *r, size_t capacity, unsigned flags);
 
 /*
  * Attaches to a ring whose memfd another handle created, taking the roles
- * in flags (RING_PRODUCER, RING_CONSUMER, or 0 for both). Validates the
- * descriptor (type, seals, size) and the header (magic, layout version,
- * capacity) before mapping anything; takes its own duplicate of fd (the
- * caller still owns fd). Returns 0, -EINVAL for bad flags or a descriptor
- * that is not a sealed memfd, -EPROTO for a header that is not a valid
- * ring, -EBUSY when a role is already held by a live handle, or another
- * -errno. A role whose holder closed or died is taken over: the new holder
- * continues from the old one's index.
+ * in flags (RING_PRODUCER, RING_CONSUMER, or 0 for both), and
+ * RING_HUGEPAGES to accept a huge-page ring. Validates the descriptor
+ * (type, seals, size, every page allocated) and the header (magic, layout
+ * version, capacity) before mapping anything; takes its own duplicate of
+ * fd (the caller still owns fd). Maps at most RING_ATTACH_MAX_DEFAULT
+ * (1 GiB) of data: see ring_attach_max(). Returns 0, -EINVAL for bad
+ * flags or a descriptor that is not a sealed memfd, -EPROTO for a header
+ * that is not a valid ring or a file whose pages were not all allocated
+ * (the peer would make us pay for them), -EFBIG for a ring larger than the
+ * maximum, -EPERM for a huge-page ring without RING_HUGEPAGES in flags (a
+ * peer can raise SIGBUS in whoever maps one: see SECURITY.md), -EBUSY when
+ * a role is already held by a live handle, or another -errno. A role whose
+ * holder closed or died is taken over: the new holder continues from the
+ * old one's index.
  */
 RING_API int ring_attach(struct ring *r, int fd, unsigned flags);
+
+/* The largest capacity ring_attach() maps: 1 GiB. */
+#define RING_ATTACH_MAX_DEFAULT ((size_t)1 << 30)
+
+/*
+ * ring_attach() with the largest capacity this process is willing to map
+ * from a peer: a ring above max_capacity is refused with -EFBIG before
+ * anything is mapped. An honest peer's pages are already charged to it;
+ * a hostile one that punches holes into its memfd after we attached can
+ * make us allocate up to the capacity we accepted, never more. Returns
+ * what ring_attach returns.
+ */
+RING_API int ring_attach_max(struct ring *r, int fd, unsigned flags,
+                             size_t max_capacity);
 
 /*
  * Unmaps, closes the handle's descriptors and marks its roles closed, so
  * that the peer learns of it and another handle may take them. Safe on a
- * handle that failed to open or is already closed.
+ * handle that failed to open, is already closed, or was zero-initialised
+ * and never opened. In a forked child, on a handle the parent opened, it
+ * closes only the child's copies of the descriptors: the roles stay the
+ * parent's.
  */
 RING_API void ring_close(struct ring *r);
 
 /* Returns the handle's memfd, to pass to ring_send_fd(); the handle owns
-   it. */
+   it. -EBADF on a closed handle. A forked child gets the descriptor it
+   inherited, to attach from. */
 RING_API int ring_fd(const struct ring *r);
 
 /* Returns the data bytes of the ring: a power of two, a multiple of the
-   page size. */
+   page size; 0 on a closed handle. */
 RING_API size_t ring_capacity(const struct ring *r);
 
 /*
  * Returns the handle's state: 0 while it works, -EPROTO once it has seen
- * an impossible value from the peer, -EBADF when closed. Any thread may
- * ask, also about the side another thread drives.
+ * an impossible value from the peer, -EBADF when closed, never opened, or
+ * opened by another process (a forked child's copy of its parent's
+ * handle: every call on it fails or returns nothing, it never touches the
+ * parent's ring). Any thread may ask, also about the side another thread
+ * drives.
  */
 RING_API int ring_error(const struct ring *r);
 
@@ -222,9 +274,10 @@ RING_API int ring_wait_writable(struct ring *r, size_t len, int timeout_ms);
 /*
  * How long a wait spins before it sleeps, for both sides of the handle:
  * spin_ns < 0 adapts to how soon the peer usually answers (the default,
- * within 0 to 100 us), 0 never spins, > 0 spins that many nanoseconds.
- * Spinning burns CPU to save the kernel's wake-up latency. Returns 0, or
- * -EBADF on a closed handle.
+ * within 0 to 100 us), 0 never spins, > 0 spins that many nanoseconds (at
+ * most one second: more is taken as one second). Spinning burns CPU to
+ * save the kernel's wake-up latency. Returns 0, or -EBADF on a closed
+ * handle.
  */
 RING_API int ring_set_spin(struct ring *r, long spin_ns);
 
@@ -290,6 +343,16 @@ RING_INLINE uint64_t ringi_load_relaxed(const RING_ATOMIC(uint64_t) *p)
     return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(relaxed));
 }
 
+RING_INLINE unsigned ringi_load_u32(const RING_ATOMIC(unsigned) *p)
+{
+    return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(relaxed));
+}
+
+RING_INLINE int ringi_load_int(const RING_ATOMIC(int) *p)
+{
+    return RING_ATOMIC_NS atomic_load_explicit(p, RING_MO(relaxed));
+}
+
 /* Keeps the compiler from moving the store to *stored after it, or the
    load of *loaded before it; the CPU may still reorder (see ringi_publish).
    Narrower than atomic_signal_fence, which would make the compiler reload
@@ -324,12 +387,43 @@ RING_INLINE uint64_t ringi_load_seq_cst(const RING_ATOMIC(uint64_t) *p)
 RING_INLINE RING_ATOMIC(uint64_t) *ringi_data_word(const struct ring *r,
                                                    uint64_t pos)
 {
+    unsigned char *at = r->setup.data + (pos & r->setup.mask);
 #ifdef __cplusplus
-    return reinterpret_cast<RING_ATOMIC(uint64_t) *>(r->data + (pos & r->mask));
+    return reinterpret_cast<RING_ATOMIC(uint64_t) *>(at);
 #else
-    return (RING_ATOMIC(uint64_t) *)(void *)(r->data + (pos & r->mask));
+    return (RING_ATOMIC(uint64_t) *)(void *)at;
 #endif
 }
+
+/* ---------------------------------------------------------------------- */
+/* Whether a side may run. Internal.                                      */
+
+/*
+ * The fork epoch of this process: 1 at start, a new value in every child
+ * that fork() makes (libring's pthread_atfork handler). A side is live
+ * while its `live` word equals it: 0 means closed, failed or never opened
+ * (a zeroed handle), and a forked child's copy of its parent's handle
+ * holds the parent's epoch, not its own. One relaxed load of a word no one
+ * writes after start: the fast path pays a compare, nothing more.
+ */
+RING_API extern RING_ATOMIC(unsigned) ringi_epoch;
+
+RING_INLINE int ringi_live(const RING_ATOMIC(unsigned) *live)
+{
+    return ringi_load_u32(live) == ringi_load_u32(&ringi_epoch);
+}
+
+/* Internal, out of line: a side that is not live makes its caches say
+   "full" (producer) or "empty" (consumer), so the fast path gives
+   nothing; in a forked child it also marks the copy closed. Returns the
+   side's error (-EBADF when it has none of its own). */
+RING_API int ringi_producer_stop(struct ring *r);
+RING_API int ringi_consumer_stop(struct ring *r);
+
+/* Internal, out of line: stops a side after an impossible value from the
+   peer (-EPROTO): it is not live from then on. */
+RING_API void ringi_producer_fail(struct ring *r);
+RING_API void ringi_consumer_fail(struct ring *r);
 
 /* ---------------------------------------------------------------------- */
 /* Producer: bytes. See ring_bytes(3).                                    */
@@ -338,33 +432,33 @@ RING_INLINE RING_ATOMIC(uint64_t) *ringi_data_word(const struct ring *r,
    than true. */
 RING_INLINE uint64_t ringi_free_cached(const struct ring *r)
 {
-    return r->capacity - (r->tail - r->head_cache);
+    return r->setup.capacity - (r->producer.tail - r->producer.head_cache);
 }
-
-/* Internal, out of line: stops the producer side after an impossible
-   head. */
-RING_API void ringi_producer_fail(struct ring *r);
 
 /*
  * Internal. Re-reads the consumer's index; returns nonzero when need bytes
  * are free. A head outside [head_cache, tail] is impossible (it moved
- * backwards or past what was ever committed) and stops the producer.
+ * backwards or past what was ever committed) and stops the producer; a
+ * side that is not live reads as full.
  */
 RING_INLINE int ringi_refresh_head(struct ring *r, uint64_t need)
 {
+    struct ringi_producer *p = &r->producer;
     uint64_t head;
 
-    if (r->producer_error)
+    if (!ringi_live(&p->live)) {
+        ringi_producer_stop(r);
         return 0;
+    }
     /* Acquire pairs with the consumer's release store of head in
        ringi_publish_head: its reads of the bytes it gave back are done
        before we overwrite them. */
-    head = ringi_load_acquire(r->head_shared);
-    if (head - r->head_cache > r->tail - r->head_cache) {
+    head = ringi_load_acquire(r->setup.head_shared);
+    if (head - p->head_cache > p->tail - p->head_cache) {
         ringi_producer_fail(r);
         return 0;
     }
-    r->head_cache = head;
+    p->head_cache = head;
     return need <= ringi_free_cached(r);
 }
 
@@ -394,7 +488,7 @@ RING_INLINE uint64_t ringi_publish(const struct ring *r,
                                    RING_ATOMIC(uint64_t) *index, uint64_t value,
                                    RING_ATOMIC(uint64_t) *want)
 {
-    if (r->publish_fence) {
+    if (r->setup.publish_fence) {
         ringi_store_fence(index, value);
         return ringi_load_seq_cst(want);
     }
@@ -412,8 +506,8 @@ RING_INLINE void ringi_publish_tail(struct ring *r, uint64_t tail)
 {
     uint64_t want;
 
-    r->tail = tail;
-    want = ringi_publish(r, r->tail_shared, tail, r->read_want);
+    r->producer.tail = tail;
+    want = ringi_publish(r, r->setup.tail_shared, tail, r->setup.read_want);
     if (want != 0 && (int64_t)(tail - want) >= 0)
         ringi_wake_consumer(r, want);
 }
@@ -425,8 +519,8 @@ RING_INLINE void ringi_publish_tail(struct ring *r, uint64_t tail)
  */
 RING_INLINE void ringi_end_reservations(struct ring *r)
 {
-    r->reserved = 0;
-    r->msg_reserved = 0;
+    r->producer.reserved = 0;
+    r->producer.msg_reserved = 0;
 }
 
 /*
@@ -438,10 +532,12 @@ RING_INLINE void *ring_reserve(struct ring *r, size_t len)
 {
     /* Reserving nothing still asks the slow path, which knows whether
        this side has failed: a failed side returns nothing, ever. */
-    if ((len > ringi_free_cached(r) || len == 0) && !ringi_refresh_head(r, len))
+    if ((len > ringi_free_cached(r) || len == 0 ||
+         !ringi_live(&r->producer.live)) &&
+        !ringi_refresh_head(r, len))
         return NULL;
-    r->reserved = len;
-    return r->data + (r->tail & r->mask);
+    r->producer.reserved = len;
+    return r->setup.data + (r->producer.tail & r->setup.mask);
 }
 
 /*
@@ -451,11 +547,11 @@ RING_INLINE void *ring_reserve(struct ring *r, size_t len)
  */
 RING_INLINE void ring_commit(struct ring *r, size_t len)
 {
-    if (len > r->reserved)
+    if (len > r->producer.reserved || !ringi_live(&r->producer.live))
         return;
     ringi_end_reservations(r);
     if (len)
-        ringi_publish_tail(r, r->tail + len);
+        ringi_publish_tail(r, r->producer.tail + len);
 }
 
 /*
@@ -466,7 +562,7 @@ RING_INLINE size_t ring_write(struct ring *r, const void *src, size_t len)
 {
     uint64_t room = ringi_free_cached(r);
 
-    if (len > room) {
+    if (len > room || !ringi_live(&r->producer.live)) {
         ringi_refresh_head(r, len);
         room = ringi_free_cached(r);
         if (len > room)
@@ -474,9 +570,9 @@ RING_INLINE size_t ring_write(struct ring *r, const void *src, size_t len)
     }
     if (len == 0)
         return 0;
-    memcpy(r->data + (r->tail & r->mask), src, len);
+    memcpy(r->setup.data + (r->producer.tail & r->setup.mask), src, len);
     ringi_end_reservations(r);
-    ringi_publish_tail(r, r->tail + len);
+    ringi_publish_tail(r, r->producer.tail + len);
     return len;
 }
 
@@ -498,35 +594,34 @@ RING_INLINE size_t ring_writable(struct ring *r)
  */
 RING_INLINE uint64_t ringi_readable_cached(const struct ring *r)
 {
-    uint64_t n = r->tail_cache - r->head;
+    uint64_t n = r->consumer.tail_cache - r->consumer.head;
 
-    return n <= r->capacity ? n : 0;
+    return n <= r->setup.capacity ? n : 0;
 }
-
-/* Internal, out of line: stops the consumer side after an impossible
-   value. */
-RING_API void ringi_consumer_fail(struct ring *r);
 
 /*
  * Internal. Re-reads the producer's index. A tail that moved backwards, or
  * that is more than capacity away from head, is impossible and stops the
- * consumer.
+ * consumer; a side that is not live reads as empty.
  */
 RING_INLINE void ringi_refresh_tail(struct ring *r)
 {
+    struct ringi_consumer *c = &r->consumer;
     uint64_t tail;
 
-    if (r->consumer_error)
+    if (!ringi_live(&c->live)) {
+        ringi_consumer_stop(r);
         return;
+    }
     /* Acquire pairs with the producer's release store of tail in
        ringi_publish_tail: the bytes below the new tail are visible. */
-    tail = ringi_load_acquire(r->tail_shared);
-    if ((int64_t)(tail - r->tail_cache) < 0 ||
-        tail - r->head + r->capacity > 2 * r->capacity) {
+    tail = ringi_load_acquire(r->setup.tail_shared);
+    if ((int64_t)(tail - c->tail_cache) < 0 ||
+        tail - c->head + r->setup.capacity > 2 * r->setup.capacity) {
         ringi_consumer_fail(r);
         return;
     }
-    r->tail_cache = tail;
+    c->tail_cache = tail;
 }
 
 /* Internal, out of line: wakes a producer that sleeps until head reaches
@@ -541,8 +636,8 @@ RING_INLINE void ringi_publish_head(struct ring *r, uint64_t head)
 {
     uint64_t want;
 
-    r->head = head;
-    want = ringi_publish(r, r->head_shared, head, r->write_want);
+    r->consumer.head = head;
+    want = ringi_publish(r, r->setup.head_shared, head, r->setup.write_want);
     if (want != 0 && (int64_t)(head - want) >= 0)
         ringi_wake_producer(r, want);
 }
@@ -559,7 +654,7 @@ RING_INLINE const void *ring_peek(struct ring *r, size_t *len)
     ringi_refresh_tail(r);
     n = ringi_readable_cached(r);
     *len = (size_t)n;
-    return n ? r->data + (r->head & r->mask) : NULL;
+    return n ? r->setup.data + (r->consumer.head & r->setup.mask) : NULL;
 }
 
 /*
@@ -568,9 +663,10 @@ RING_INLINE const void *ring_peek(struct ring *r, size_t *len)
  */
 RING_INLINE void ring_consume(struct ring *r, size_t len)
 {
-    if (len == 0 || len > ringi_readable_cached(r))
+    if (len == 0 || len > ringi_readable_cached(r) ||
+        !ringi_live(&r->consumer.live))
         return;
-    ringi_publish_head(r, r->head + len);
+    ringi_publish_head(r, r->consumer.head + len);
 }
 
 /*
@@ -581,7 +677,7 @@ RING_INLINE size_t ring_read(struct ring *r, void *dst, size_t len)
 {
     uint64_t n = ringi_readable_cached(r);
 
-    if (len > n) {
+    if (len > n || !ringi_live(&r->consumer.live)) {
         ringi_refresh_tail(r);
         n = ringi_readable_cached(r);
         if (len > n)
@@ -589,8 +685,8 @@ RING_INLINE size_t ring_read(struct ring *r, void *dst, size_t len)
     }
     if (len == 0)
         return 0;
-    memcpy(dst, r->data + (r->head & r->mask), len);
-    ringi_publish_head(r, r->head + len);
+    memcpy(dst, r->setup.data + (r->consumer.head & r->setup.mask), len);
+    ringi_publish_head(r, r->consumer.head + len);
     return len;
 }
 
@@ -615,13 +711,21 @@ RING_INLINE size_t ring_readable(struct ring *r)
  * records, never both.
  */
 
-/* Returns the longest record this ring can ever carry. */
-RING_INLINE size_t ring_msg_max(const struct ring *r)
+/* Internal. The longest record a ring of capacity bytes carries. */
+RING_INLINE uint64_t ringi_msg_max(uint64_t capacity)
 {
-    return (size_t)(r->capacity - 2 * RING_MSG_HEADER);
+    return capacity > 2 * RING_MSG_HEADER ? capacity - 2 * RING_MSG_HEADER : 0;
 }
 
-/* Returns the bytes a record of len takes in the ring, header included. */
+/* Returns the longest record this ring can ever carry (0 on a closed
+   handle). */
+RING_INLINE size_t ring_msg_max(const struct ring *r)
+{
+    return (size_t)ringi_msg_max(r->setup.capacity);
+}
+
+/* Internal. The bytes from one record's header to the next: the header
+   and the payload padded to RING_MSG_HEADER. */
 RING_INLINE uint64_t ringi_msg_stride(uint64_t len)
 {
     return RING_MSG_HEADER +
@@ -630,7 +734,7 @@ RING_INLINE uint64_t ringi_msg_stride(uint64_t len)
 
 /*
  * Returns the free bytes a record of len needs before it can be sent: its
- * size and the cleared header word after it. To wait for room for one
+ * stride and the cleared header word after it. To wait for room for one
  * record: ring_wait_writable(r, ring_msg_space_needed(len), timeout_ms).
  */
 RING_INLINE size_t ring_msg_space_needed(size_t len)
@@ -659,7 +763,7 @@ RING_INLINE void ringi_msg_copy(void *dst, const void *src, size_t len)
 }
 
 /* Internal, out of line: marks the ring as carrying records, for a later
-   producer. */
+   producer. Returns 0, or the side's error. */
 RING_API int ringi_announce_records(struct ring *r);
 
 /*
@@ -670,11 +774,14 @@ RING_API int ringi_announce_records(struct ring *r);
  */
 RING_INLINE int ringi_msg_room(struct ring *r, uint64_t need)
 {
-    if (need <= ringi_free_cached(r) && !(r->tail & (RING_MSG_HEADER - 1)))
+    struct ringi_producer *p = &r->producer;
+
+    if (need <= ringi_free_cached(r) && !(p->tail & (RING_MSG_HEADER - 1)) &&
+        ringi_live(&p->live))
         return 1;
-    if (!r->producer_records && ringi_announce_records(r))
+    if (!p->records && ringi_announce_records(r))
         return 0;
-    if (r->tail & (RING_MSG_HEADER - 1))
+    if (p->tail & (RING_MSG_HEADER - 1))
         return 0;
     return ringi_refresh_head(r, need);
 }
@@ -688,13 +795,13 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
 {
     uint64_t need;
 
-    if (len > ring_msg_max(r))
+    if (len > ringi_msg_max(r->setup.capacity))
         return NULL;
     need = ring_msg_space_needed(len);
     if (!ringi_msg_room(r, need))
         return NULL;
-    r->msg_reserved = (uint64_t)len + 1;
-    return r->data + (r->tail & r->mask) + RING_MSG_HEADER;
+    r->producer.msg_reserved = (uint64_t)len + 1;
+    return r->setup.data + (r->producer.tail & r->setup.mask) + RING_MSG_HEADER;
 }
 
 /*
@@ -704,7 +811,7 @@ RING_INLINE void *ring_msg_reserve(struct ring *r, size_t len)
  */
 RING_INLINE uint64_t ringi_msg_claim(struct ring *r, size_t len)
 {
-    uint64_t tail = r->tail;
+    uint64_t tail = r->producer.tail;
     uint64_t next = tail + ringi_msg_stride(len);
 
     ringi_end_reservations(r);
@@ -712,7 +819,7 @@ RING_INLINE uint64_t ringi_msg_claim(struct ring *r, size_t len)
     ringi_store_relaxed(ringi_data_word(r, next), 0);
     /* Our own tail moves now: a consumer may be past this record as soon
        as its header is stored, and head may never pass our tail. */
-    r->tail = next;
+    r->producer.tail = next;
     return tail;
 }
 
@@ -746,10 +853,20 @@ RING_INLINE void ringi_msg_store(struct ring *r, size_t len)
  */
 RING_INLINE void ring_msg_commit(struct ring *r, size_t len)
 {
-    if ((uint64_t)len >= r->msg_reserved)
+    if ((uint64_t)len >= r->producer.msg_reserved ||
+        !ringi_live(&r->producer.live))
         return;
     ringi_msg_store(r, len);
-    ringi_publish_tail(r, r->tail);
+    ringi_publish_tail(r, r->producer.tail);
+}
+
+/* Internal. Why a record could not be sent now: the side's error, or
+   -EINVAL when bytes left tail unaligned, else -EAGAIN. */
+RING_INLINE int ringi_msg_send_error(struct ring *r)
+{
+    if (!ringi_live(&r->producer.live))
+        return ringi_producer_stop(r);
+    return (r->producer.tail & (RING_MSG_HEADER - 1)) ? -EINVAL : -EAGAIN;
 }
 
 /*
@@ -761,16 +878,16 @@ RING_INLINE int ring_msg_send(struct ring *r, const void *msg, size_t len)
 {
     uint64_t need = ring_msg_space_needed(len);
 
-    if (len > ring_msg_max(r))
-        return r->producer_error ? r->producer_error : -EMSGSIZE;
-    if (!ringi_msg_room(r, need)) {
-        if (r->producer_error)
-            return r->producer_error;
-        return (r->tail & (RING_MSG_HEADER - 1)) ? -EINVAL : -EAGAIN;
-    }
-    ringi_msg_copy(r->data + (r->tail & r->mask) + RING_MSG_HEADER, msg, len);
+    if (len > ringi_msg_max(r->setup.capacity))
+        return ringi_live(&r->producer.live) ? -EMSGSIZE
+                                             : ringi_producer_stop(r);
+    if (!ringi_msg_room(r, need))
+        return ringi_msg_send_error(r);
+    ringi_msg_copy(r->setup.data + (r->producer.tail & r->setup.mask) +
+                       RING_MSG_HEADER,
+                   msg, len);
     ringi_msg_store(r, len);
-    ringi_publish_tail(r, r->tail);
+    ringi_publish_tail(r, r->producer.tail);
     return 0;
 }
 
@@ -804,7 +921,7 @@ RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
     if (sent) {
         /* The whole batch becomes visible at once. */
         ringi_msg_store_header(r, first, msgs[0].iov_len);
-        ringi_publish_tail(r, r->tail);
+        ringi_publish_tail(r, r->producer.tail);
         return (ssize_t)sent;
     }
     if (count == 0)
@@ -816,22 +933,35 @@ RING_INLINE ssize_t ring_msg_sendv(struct ring *r, const struct iovec *msgs,
 
 /*
  * Internal. The header word of the record at the consumer's head (its
- * length + 1), or 0 when none is there or this side has failed. An
- * impossible header stops the consumer.
+ * length + 1), or 0 when none is there or this side cannot run. An
+ * impossible header stops the consumer, and so does a header of 0 below a
+ * tail the producer published: an honest producer stores every header
+ * before the tail that covers it (a hole punched in the memfd reads as 0
+ * too).
  */
 RING_INLINE uint64_t ringi_msg_head_word(struct ring *r)
 {
+    struct ringi_consumer *c = &r->consumer;
     uint64_t word;
 
-    if (r->consumer_error || (r->head & (RING_MSG_HEADER - 1))) {
-        if (!r->consumer_error)
+    if (!ringi_live(&c->live) || (c->head & (RING_MSG_HEADER - 1))) {
+        if (ringi_live(&c->live))
             ringi_consumer_fail(r);
+        else
+            ringi_consumer_stop(r);
         return 0;
     }
     /* Acquire pairs with the release store of the header in
        ringi_msg_store_header: the payload is visible once the header is. */
-    word = ringi_load_acquire(ringi_data_word(r, r->head));
-    if (word != 0 && word - 1 > ring_msg_max(r)) {
+    word = ringi_load_acquire(ringi_data_word(r, c->head));
+    if (word == 0) {
+        /* tail_cache came from an acquire load of tail (ringi_refresh_tail)
+           made before this load of the header. */
+        if (c->tail_cache - c->head - 1 < r->setup.capacity)
+            ringi_consumer_fail(r);
+        return 0;
+    }
+    if (word - 1 > ringi_msg_max(r->setup.capacity)) {
         ringi_consumer_fail(r);
         return 0;
     }
@@ -850,19 +980,19 @@ RING_INLINE const void *ring_msg_peek(struct ring *r, size_t *len)
     *len = word ? (size_t)(word - 1) : 0;
     if (!word)
         return NULL;
-    r->msg_size = ringi_msg_stride(word - 1);
-    return r->data + (r->head & r->mask) + RING_MSG_HEADER;
+    r->consumer.msg_size = ringi_msg_stride(word - 1);
+    return r->setup.data + (r->consumer.head & r->setup.mask) + RING_MSG_HEADER;
 }
 
 /* Consumer. Drops the record ring_msg_peek() returned; else nothing. */
 RING_INLINE void ring_msg_consume(struct ring *r)
 {
-    uint64_t size = r->msg_size;
+    uint64_t size = r->consumer.msg_size;
 
-    if (size == 0)
+    if (size == 0 || !ringi_live(&r->consumer.live))
         return;
-    r->msg_size = 0;
-    ringi_publish_head(r, r->head + size);
+    r->consumer.msg_size = 0;
+    ringi_publish_head(r, r->consumer.head + size);
 }
 
 /*
@@ -872,15 +1002,16 @@ RING_INLINE void ring_msg_consume(struct ring *r)
  */
 RING_INLINE ssize_t ring_msg_recv(struct ring *r, void *buf, size_t size)
 {
-    uint64_t word = ringi_msg_head_word(r), head = r->head;
+    uint64_t word = ringi_msg_head_word(r), head = r->consumer.head;
     size_t len = (size_t)(word - 1);
 
     if (!word)
-        return r->consumer_error ? r->consumer_error : -EAGAIN;
-    r->msg_size = 0; /* a receive ends any peek, whatever it returns */
+        return ringi_live(&r->consumer.live) ? -EAGAIN : ringi_consumer_stop(r);
+    r->consumer.msg_size = 0; /* a receive ends any peek, whatever it returns */
     if (len > size)
         return -EMSGSIZE;
-    ringi_msg_copy(buf, r->data + (head & r->mask) + RING_MSG_HEADER, len);
+    ringi_msg_copy(
+        buf, r->setup.data + (head & r->setup.mask) + RING_MSG_HEADER, len);
     ringi_publish_head(r, head + ringi_msg_stride(len));
     return (ssize_t)len;
 }

@@ -269,6 +269,8 @@ function finish_decl(    sig, name, internal, first) {
     gsub(/[ \t\n]+/, " ", sig)
     sub(/^RING_(API|INLINE) /, "", sig)
     sub(/ *;? *$/, "", sig)
+    if (sig ~ /^extern /)
+        return # a variable of the fast path: internal
     if (!match(sig, /ringi?_[a-z0-9_]+\(/))
         fatal("no ring_ function name in: " sig)
     name = substr(sig, RSTART, RLENGTH - 1)

@@ -61,3 +61,9 @@ int ringi_fence_peers(void)
 {
     return membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0 ? 0 : -errno;
 }
+
+void ringi_fence_forget(void)
+{
+    /* Relaxed: called in a forked child, which has one thread. */
+    atomic_store_explicit(&registered, 0, memory_order_relaxed);
+}

@@ -67,12 +67,13 @@ int ringi_map(struct ring *r, const struct ringi_geometry *g, int writable_data,
             munmap(base + len, (size_t)(reserved + slack - base));
     }
 
-    rc = map_fixed(base, control, PROT_READ | PROT_WRITE, r->fd, 0);
+    rc = map_fixed(base, control, PROT_READ | PROT_WRITE, r->setup.fd, 0);
     if (rc == 0)
-        rc = map_fixed(base + control, capacity, data_prot, r->fd, control);
-    if (rc == 0)
-        rc = map_fixed(base + control + capacity, capacity, data_prot, r->fd,
+        rc = map_fixed(base + control, capacity, data_prot, r->setup.fd,
                        control);
+    if (rc == 0)
+        rc = map_fixed(base + control + capacity, capacity, data_prot,
+                       r->setup.fd, control);
     /* A forked child attaches from the descriptor: it must never inherit
        a second producer (or consumer) by accident. */
     if (rc == 0 && madvise(base, len, MADV_DONTFORK) != 0)
@@ -86,34 +87,34 @@ int ringi_map(struct ring *r, const struct ringi_geometry *g, int writable_data,
         return rc;
     }
 
-    r->map_base = base;
-    r->map_len = len;
-    r->control = base;
-    r->data = base + control;
-    r->capacity = g->capacity;
-    r->mask = g->capacity - 1;
-    r->tail_shared = &((struct ring_control *)(void *)base)->tail;
-    r->head_shared = &((struct ring_control *)(void *)base)->head;
-    r->read_want = &((struct ring_control *)(void *)base)->read_want;
-    r->write_want = &((struct ring_control *)(void *)base)->write_want;
+    r->setup.map_base = base;
+    r->setup.map_len = len;
+    r->setup.control = base;
+    r->setup.data = base + control;
+    r->setup.capacity = g->capacity;
+    r->setup.mask = g->capacity - 1;
+    r->setup.tail_shared = &((struct ring_control *)(void *)base)->tail;
+    r->setup.head_shared = &((struct ring_control *)(void *)base)->head;
+    r->setup.read_want = &((struct ring_control *)(void *)base)->read_want;
+    r->setup.write_want = &((struct ring_control *)(void *)base)->write_want;
     return 0;
 }
 
 void ringi_unmap(struct ring *r)
 {
-    if (r->map_base)
-        munmap(r->map_base, r->map_len);
-    r->map_base = NULL;
-    r->map_len = 0;
-    r->control = NULL;
-    r->data = NULL;
+    if (r->setup.map_base)
+        munmap(r->setup.map_base, r->setup.map_len);
+    r->setup.map_base = NULL;
+    r->setup.map_len = 0;
+    r->setup.control = NULL;
+    r->setup.data = NULL;
 }
 
 int ringi_mirror_check(const struct ring *r)
 {
-    volatile unsigned char *first = r->data;
-    volatile unsigned char *second = r->data + r->capacity;
-    size_t last = (size_t)r->capacity - 1;
+    volatile unsigned char *first = r->setup.data;
+    volatile unsigned char *second = r->setup.data + r->setup.capacity;
+    size_t last = (size_t)r->setup.capacity - 1;
     int ok;
 
     first[0] = 0xa5;

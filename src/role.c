@@ -36,20 +36,20 @@ int ringi_roles_lock(struct ring *r, unsigned roles)
     char path[64];
     int rc;
 
-    snprintf(path, sizeof path, "/proc/self/fd/%d", r->fd);
-    r->lock_fd = open(path, O_RDWR | O_CLOEXEC);
-    if (r->lock_fd < 0) {
-        r->lock_fd = -1;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", r->setup.fd);
+    r->setup.lock_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (r->setup.lock_fd < 0) {
+        r->setup.lock_fd = -1;
         return -errno;
     }
     rc = 0;
     if (roles & RING_PRODUCER)
-        rc = lock_byte(r->lock_fd, F_WRLCK, RING_ROLE_PRODUCER);
+        rc = lock_byte(r->setup.lock_fd, F_WRLCK, RING_ROLE_PRODUCER);
     if (rc == 0 && (roles & RING_CONSUMER))
-        rc = lock_byte(r->lock_fd, F_WRLCK, RING_ROLE_CONSUMER);
+        rc = lock_byte(r->setup.lock_fd, F_WRLCK, RING_ROLE_CONSUMER);
     if (rc != 0) {
-        close(r->lock_fd); /* drops any lock taken above */
-        r->lock_fd = -1;
+        close(r->setup.lock_fd); /* drops any lock taken above */
+        r->setup.lock_fd = -1;
         return rc == -EAGAIN || rc == -EACCES ? -EBUSY : rc;
     }
     return 0;
@@ -57,14 +57,31 @@ int ringi_roles_lock(struct ring *r, unsigned roles)
 
 void ringi_roles_release(struct ring *r)
 {
-    if (r->lock_fd < 0)
+    if (r->setup.lock_fd < 0)
         return;
     /* Unlock explicitly: a forked child may still hold a duplicate of the
        description, which would keep the locks alive past close(). */
-    if (r->roles & RING_PRODUCER)
-        lock_byte(r->lock_fd, F_UNLCK, RING_ROLE_PRODUCER);
-    if (r->roles & RING_CONSUMER)
-        lock_byte(r->lock_fd, F_UNLCK, RING_ROLE_CONSUMER);
-    close(r->lock_fd);
-    r->lock_fd = -1;
+    if (r->setup.roles & RING_PRODUCER)
+        lock_byte(r->setup.lock_fd, F_UNLCK, RING_ROLE_PRODUCER);
+    if (r->setup.roles & RING_CONSUMER)
+        lock_byte(r->setup.lock_fd, F_UNLCK, RING_ROLE_CONSUMER);
+    close(r->setup.lock_fd);
+    r->setup.lock_fd = -1;
+}
+
+int ringi_role_held(const struct ring *r, enum ring_role role)
+{
+    struct flock lock = {
+        .l_type = F_WRLCK,
+        .l_whence = SEEK_SET,
+        .l_start = (off_t)role,
+        .l_len = 1,
+    };
+
+    /* Through our own description: a lock it holds does not conflict
+       with itself, so our own roles read as free; ask only about the
+       peer's. */
+    if (fcntl(r->setup.lock_fd, F_OFD_GETLK, &lock) != 0)
+        return -errno;
+    return lock.l_type != F_UNLCK;
 }

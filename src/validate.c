@@ -39,14 +39,15 @@ int ringi_validate_geometry(const struct ringi_geometry *g, uint64_t file_size,
     return 0;
 }
 
-int ringi_validate_fd(int fd, struct ringi_geometry *g)
+int ringi_validate_fd(int fd, struct ringi_geometry *g, uint64_t max_capacity,
+                      int hugepages_ok)
 {
     struct ring_control header;
     struct statfs fs;
     struct stat st;
     uint64_t page;
     ssize_t n;
-    int seals, hugetlb;
+    int seals, hugetlb, rc;
 
     if (fstat(fd, &st) != 0)
         return -errno;
@@ -83,5 +84,21 @@ int ringi_validate_fd(int fd, struct ringi_geometry *g)
     g->flags = header.flags;
     if (((g->flags & RING_LAYOUT_HUGETLB) != 0) != hugetlb)
         return -EPROTO;
-    return ringi_validate_geometry(g, (uint64_t)st.st_size, page);
+    rc = ringi_validate_geometry(g, (uint64_t)st.st_size, page);
+    if (rc < 0)
+        return rc;
+    /* What we agreed to map, before anything is. */
+    if (g->capacity > max_capacity)
+        return -EFBIG;
+    /* Every page must exist already: an honest creator faults them all in
+       (ring_create prefaults), and paid for them. A hole would be
+       allocated when we touch it, charged to us: a peer's 4 KiB file
+       claiming a terabyte would cost us the terabyte. */
+    if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size)
+        return -EPROTO;
+    /* A peer can punch a huge page out of the file and hold the pool
+       empty, and our next access raises SIGBUS: only if asked for. */
+    if (hugetlb && !hugepages_ok)
+        return -EPERM;
+    return 0;
 }

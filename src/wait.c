@@ -47,6 +47,8 @@
 #define RING_SPIN_MIN_NS   2000
 #define RING_SPIN_MAX_NS   100000
 #define RING_SPIN_START_NS 20000
+/* The most ring_set_spin accepts: one second. */
+#define RING_SPIN_LIMIT_NS 1000000000L
 /* Polls before the first look at the clock (which costs tens of ns in a
    VM): most waits of a busy pair end within a few. About 40 ns each. */
 #define RING_QUICK_POLLS   64
@@ -97,13 +99,18 @@ static void futex_wake(_Atomic uint32_t *word)
 /* Rings the doorbell that inotify watchers of the memfd hear (event.c).
    Through the handle's private description, opened by path: the kernel
    sends no fsnotify event for writes through the memfd's own description,
-   which is a pseudo file. */
+   which is a pseudo file. A doorbell that cannot ring leaves the waiter
+   to the tick of its event descriptor, which makes it look again within
+   50 ms: late, never lost. */
 static void ring_doorbell(const struct ring *r)
 {
     static const unsigned char zero;
+    ssize_t n;
 
-    (void)!pwrite(r->lock_fd, &zero, 1,
-                  (off_t)offsetof(struct ring_control, doorbell));
+    do
+        n = pwrite(r->setup.lock_fd, &zero, 1,
+                   (off_t)offsetof(struct ring_control, doorbell));
+    while (n < 0 && errno == EINTR);
 }
 
 /* Wakes whoever waits on one side: claims the wake-up by clearing want
@@ -121,7 +128,7 @@ static void wake(struct ring *r, _Atomic uint64_t *want, uint64_t seen,
             want, &seen, 0, memory_order_relaxed, memory_order_relaxed))
         return;
     /* Release pairs with the acquire load of the futex word in
-       wait_until: a waiter that sees the new sequence sees our index. */
+       sleep_until: a waiter that sees the new sequence sees our index. */
     atomic_fetch_add_explicit(futex, 1, memory_order_release);
     atomic_fetch_add_explicit(wakes, 1, memory_order_relaxed);
     if (atomic_load_explicit(notify, memory_order_relaxed) & RING_NOTIFY_EVENT)
@@ -151,7 +158,7 @@ void ringi_wake_all(struct ring *r)
 {
     struct ring_control *c = ringi_control_of(r);
 
-    /* Release pairs with the acquire load in wait_until. */
+    /* Release pairs with the acquire load in sleep_until. */
     atomic_fetch_add_explicit(&c->read_futex, 1, memory_order_release);
     atomic_fetch_add_explicit(&c->write_futex, 1, memory_order_release);
     if ((atomic_load_explicit(&c->read_notify, memory_order_relaxed) |
@@ -178,27 +185,25 @@ int ringi_peer_gone(struct ring *r, enum ring_role peer, int ask_kernel)
 {
     struct ring_control *c = ringi_control_of(r);
     struct ringi_waiter *w =
-        peer == RING_ROLE_PRODUCER ? &r->consumer_wait : &r->producer_wait;
+        peer == RING_ROLE_PRODUCER ? &r->consumer.wait : &r->producer.wait;
     /* Acquire pairs with the release stores in mark_roles (setup.c). */
     uint32_t state =
         atomic_load_explicit(&c->role_state[peer], memory_order_acquire);
-    struct flock lock = {
-        .l_type = F_WRLCK,
-        .l_whence = SEEK_SET,
-        .l_start = (off_t)peer,
-        .l_len = 1,
-    };
+    int held;
 
     /* A handle holding both roles is its own peer, alive while open. */
-    if (r->roles & (peer == RING_ROLE_PRODUCER ? RING_PRODUCER : RING_CONSUMER))
+    if (r->setup.roles &
+        (peer == RING_ROLE_PRODUCER ? RING_PRODUCER : RING_CONSUMER))
         return 0;
     if (state == RING_ROLE_CLOSED)
         return 1;
     if (!ask_kernel)
         return 0;
-    if (fcntl(r->lock_fd, F_OFD_GETLK, &lock) != 0)
+    w->asked_ns = now_ns();
+    held = ringi_role_held(r, peer);
+    if (held < 0)
         return 0; /* cannot tell: keep waiting, the timeout holds */
-    if (lock.l_type != F_UNLCK) {
+    if (held) {
         w->peer_seen = 1;
         return 0;
     }
@@ -209,34 +214,26 @@ int ringi_peer_gone(struct ring *r, enum ring_role peer, int ask_kernel)
 /* The two conditions, seen from the waiting side.                         */
 
 /*
- * Bytes of records committed past head whose tail was never published: a
- * producer that dies between storing a record's header (its commit point)
- * and storing tail leaves them. Walks the headers, as the consumer would.
+ * For records: tail says bytes are there, so the header at head must be
+ * too (an honest producer stores it before the tail that covers it). One
+ * that reads 0 is impossible, a hole punched into the memfd included, and
+ * stops the consumer; otherwise a wait would say "readable" while
+ * ring_msg_recv says -EAGAIN, forever.
  */
-static uint64_t records_past_tail(struct ring *r)
+static void check_record_at_head(struct ring *r)
 {
-    uint64_t pos = r->head, max = ring_msg_max(r);
-
-    if (!atomic_load_explicit(&ringi_control_of(r)->records,
-                              memory_order_acquire) ||
-        (pos & (RING_MSG_HEADER - 1)))
-        return 0;
-    while (pos - r->head < r->capacity) {
-        /* Acquire pairs with the header's release store in
-           ringi_msg_store. */
-        uint64_t word = ringi_load_acquire(ringi_data_word(r, pos));
-
-        if (word == 0 || word - 1 > max ||
-            pos - r->head + ringi_msg_stride(word - 1) > r->capacity)
-            break;
-        pos += ringi_msg_stride(word - 1);
-    }
-    return pos - r->head;
+    if (ringi_readable_cached(r) != 0 &&
+        atomic_load_explicit(&ringi_control_of(r)->records,
+                             memory_order_acquire))
+        (void)ringi_msg_head_word(r);
 }
 
 static int readable_holds(struct ring *r, uint64_t len)
 {
-    return ring_readable(r) >= len;
+    uint64_t readable = ring_readable(r);
+
+    check_record_at_head(r);
+    return readable >= len && ringi_live(&r->consumer.live);
 }
 
 static int writable_holds(struct ring *r, uint64_t len)
@@ -249,7 +246,7 @@ static int writable_holds(struct ring *r, uint64_t len)
 
 struct wait_side {
     struct ringi_waiter *waiter;
-    int *error;
+    unsigned role;
     int (*holds)(struct ring *r, uint64_t len);
     uint64_t (*target)(const struct ring *r, uint64_t len);
     _Atomic uint64_t *want;
@@ -262,12 +259,12 @@ struct wait_side {
 
 static uint64_t read_target(const struct ring *r, uint64_t len)
 {
-    return r->head + len;
+    return r->consumer.head + len;
 }
 
 static uint64_t write_target(const struct ring *r, uint64_t len)
 {
-    return r->tail + len - r->capacity;
+    return r->producer.tail + len - r->setup.capacity;
 }
 
 static struct wait_side side_of(struct ring *r, enum ring_role role)
@@ -277,31 +274,44 @@ static struct wait_side side_of(struct ring *r, enum ring_role role)
 
     if (role == RING_ROLE_CONSUMER) {
         s = (struct wait_side){
-            &r->consumer_wait,  &r->consumer_error, readable_holds,
-            read_target,        &c->read_want,      &c->read_futex,
-            &c->read_notify,    &c->read_sleeps,    &c->read_missed,
+            &r->consumer.wait,  RING_CONSUMER,   readable_holds,
+            read_target,        &c->read_want,   &c->read_futex,
+            &c->read_notify,    &c->read_sleeps, &c->read_missed,
             RING_ROLE_PRODUCER,
         };
     } else {
         s = (struct wait_side){
-            &r->producer_wait,  &r->producer_error, writable_holds,
-            write_target,       &c->write_want,     &c->write_futex,
-            &c->write_notify,   &c->write_sleeps,   &c->write_missed,
+            &r->producer.wait,  RING_PRODUCER,    writable_holds,
+            write_target,       &c->write_want,   &c->write_futex,
+            &c->write_notify,   &c->write_sleeps, &c->write_missed,
             RING_ROLE_CONSUMER,
         };
     }
     return s;
 }
 
+/* 0 while the waiting side may run, else its error. */
+static int side_state(struct ring *r, const struct wait_side *s)
+{
+    return s->role == RING_PRODUCER ? ringi_producer_stop(r)
+                                    : ringi_consumer_stop(r);
+}
+
 /* The answer once the peer is gone: the condition, looked at one last
    time (the peer may have committed just before it went), else -EPIPE. */
 static int gone_answer(struct ring *r, const struct wait_side *s, uint64_t len)
 {
+    int rc;
+
     if (s->holds(r, len))
         return 0;
-    if (s->peer == RING_ROLE_PRODUCER && records_past_tail(r) >= len)
+    /* A producer that died between storing a record's header (its commit
+       point) and storing tail left committed records past tail. */
+    if (s->peer == RING_ROLE_PRODUCER &&
+        ringi_walk_records(r, r->consumer.head, r->setup.capacity) >= len)
         return 0;
-    return *s->error ? *s->error : -EPIPE;
+    rc = side_state(r, s);
+    return rc ? rc : -EPIPE;
 }
 
 /* Learns from one wait how soon the peer answered: the spin follows about
@@ -327,9 +337,9 @@ static void adapt_spin(struct ringi_waiter *w, int64_t answered_ns)
  * condition holds after all. Between the store of want and the load of the
  * peer's index (inside holds) come both halves of the full fence: the
  * seq_cst fence is ours, and pairs with the seq_cst exchange of a peer
- * that fences itself; ringi_fence_peers() runs a full barrier on the peer's
- * CPU, between its publish and its load of want (ringi_publish in ring.h).
- * *fenced tells whether that second half happened.
+ * that fences itself; ringi_fence_peers() runs a full barrier on the
+ * peer's CPU, between its publish and its load of want (ringi_publish in
+ * ring.h). *fenced tells whether that second half happened.
  */
 static int announce(struct ring *r, const struct wait_side *s, uint64_t len,
                     uint32_t how, int *fenced)
@@ -346,84 +356,73 @@ static void withdraw(const struct wait_side *s)
     atomic_store_explicit(s->want, 0, memory_order_relaxed);
 }
 
-static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
-                      int timeout_ms)
+/* A few polls first, with no clock: the answer is often that close.
+   Returns 1 when the condition came. */
+static int poll_quickly(struct ring *r, const struct wait_side *s, uint64_t len)
 {
-    struct wait_side s;
-    int64_t start, deadline, spin_end, now;
-    int rc;
-
-    if (r->control == NULL)
-        return -EBADF;
-    s = side_of(r, role);
-    if (*s.error)
-        return *s.error;
-    if (len > r->capacity)
-        return -EINVAL;
-    if (s.holds(r, len))
+    if (s->waiter->spin_ns <= 0)
         return 0;
-    if (timeout_ms == 0)
-        return ringi_peer_gone(r, s.peer, 1) ? gone_answer(r, &s, len)
-                                             : -ETIMEDOUT;
-
-    /* A few polls first, with no clock: the answer is often that close. */
-    if (s.waiter->spin_ns > 0) {
-        for (int i = 1; i <= RING_QUICK_POLLS; i++) {
-            cpu_relax();
-            if (s.holds(r, len)) {
-                adapt_spin(s.waiter, (int64_t)i * RING_QUICK_POLL_NS);
-                return 0;
-            }
+    for (int i = 1; i <= RING_QUICK_POLLS; i++) {
+        cpu_relax();
+        if (s->holds(r, len)) {
+            adapt_spin(s->waiter, (int64_t)i * RING_QUICK_POLL_NS);
+            return 1;
         }
     }
+    return 0;
+}
 
-    start = now_ns();
-    deadline =
-        timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000;
-    spin_end = start + s.waiter->spin_ns;
-    if (spin_end > deadline)
-        spin_end = deadline;
-
-    /* Spin: look every few pause hints, read the clock now and then. */
-    for (now = start; now < spin_end; now = now_ns()) {
+/* Spins until spin_end: looks every few pause hints, reads the clock now
+   and then. Returns 1 when the condition came. */
+static int spin_until(struct ring *r, const struct wait_side *s, uint64_t len,
+                      int64_t start, int64_t spin_end)
+{
+    for (int64_t now = start; now < spin_end; now = now_ns()) {
         for (int i = 0; i < 32; i++) {
-            if (s.holds(r, len)) {
-                adapt_spin(s.waiter, now_ns() - start);
-                return 0;
+            if (s->holds(r, len)) {
+                adapt_spin(s->waiter, now_ns() - start);
+                return 1;
             }
             cpu_relax();
         }
     }
-    if (*s.error)
-        return *s.error;
+    return 0;
+}
 
-    /* Sleep, in slices, until it holds, the peer goes, or time is up.
-       The kernel is asked about a dead peer before the first sleep and
-       after every slice that ran out. */
-    rc = 0;
+/*
+ * Sleeps, in slices, until the condition holds, the peer goes, or the
+ * deadline passes; returns what the wait returns. The kernel is asked
+ * about a dead peer before the first sleep and after every slice that ran
+ * out.
+ */
+static int sleep_until(struct ring *r, const struct wait_side *s, uint64_t len,
+                       int64_t start, int64_t deadline)
+{
+    int rc = 0;
+
     for (int ask_kernel = 1;; ask_kernel = rc == -ETIMEDOUT) {
         /* Acquire pairs with the release bump in wake(): if we see the new
            sequence, we see the index it was bumped for. */
-        uint32_t seq = atomic_load_explicit(s.futex, memory_order_acquire);
-        int64_t slice_end;
+        uint32_t seq = atomic_load_explicit(s->futex, memory_order_acquire);
+        int64_t now, slice_end;
         int fenced;
 
-        if (announce(r, &s, len, RING_NOTIFY_FUTEX, &fenced)) {
-            withdraw(&s);
-            adapt_spin(s.waiter, now_ns() - start);
+        if (announce(r, s, len, RING_NOTIFY_FUTEX, &fenced)) {
+            withdraw(s);
+            adapt_spin(s->waiter, now_ns() - start);
             return 0;
         }
-        if (*s.error) {
-            withdraw(&s);
-            return *s.error;
+        if ((rc = side_state(r, s)) != 0) {
+            withdraw(s);
+            return rc;
         }
-        if (ringi_peer_gone(r, s.peer, ask_kernel)) {
-            withdraw(&s);
-            return gone_answer(r, &s, len);
+        if (ringi_peer_gone(r, s->peer, ask_kernel)) {
+            withdraw(s);
+            return gone_answer(r, s, len);
         }
         now = now_ns();
         if (now >= deadline) {
-            withdraw(&s);
+            withdraw(s);
             return -ETIMEDOUT;
         }
         slice_end = now + (int64_t)(fenced ? RING_WAIT_SLICE_MS
@@ -431,19 +430,69 @@ static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
                               1000000;
         if (slice_end > deadline)
             slice_end = deadline;
-        atomic_fetch_add_explicit(s.sleeps, 1, memory_order_relaxed);
-        rc = futex_wait_until(s.futex, seq, slice_end);
+        atomic_fetch_add_explicit(s->sleeps, 1, memory_order_relaxed);
+        rc = futex_wait_until(s->futex, seq, slice_end);
         if (rc == -EINTR) {
-            withdraw(&s);
+            withdraw(s);
             return -EINTR;
         }
         /* The slice ran out with no wake-up, yet the condition holds: a
            wake-up was lost (see struct ring_stats). */
         if (rc == -ETIMEDOUT && slice_end < deadline &&
-            atomic_load_explicit(s.futex, memory_order_acquire) == seq &&
-            s.holds(r, len))
-            atomic_fetch_add_explicit(s.missed, 1, memory_order_relaxed);
+            atomic_load_explicit(s->futex, memory_order_acquire) == seq &&
+            s->holds(r, len))
+            atomic_fetch_add_explicit(s->missed, 1, memory_order_relaxed);
     }
+}
+
+/* What a wait answers before it waits at all: 1 when it must wait, else
+   its answer (0 when the condition holds already). */
+static int wait_first_look(struct ring *r, const struct wait_side *s,
+                           uint64_t len, int timeout_ms)
+{
+    int rc;
+
+    if ((rc = side_state(r, s)) != 0)
+        return rc;
+    if (len > r->setup.capacity)
+        return -EINVAL;
+    if (s->holds(r, len))
+        return 0;
+    if ((rc = side_state(r, s)) != 0)
+        return rc;
+    if (timeout_ms == 0)
+        return ringi_peer_gone(r, s->peer, 1) ? gone_answer(r, s, len)
+                                              : -ETIMEDOUT;
+    return 1;
+}
+
+static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
+                      int timeout_ms)
+{
+    struct wait_side s;
+    int64_t start, deadline, spin_end;
+    int rc;
+
+    if (!ringi_open_here(r))
+        return -EBADF;
+    s = side_of(r, role);
+    if ((rc = wait_first_look(r, &s, len, timeout_ms)) != 1)
+        return rc;
+    if (poll_quickly(r, &s, len))
+        return 0;
+
+    start = now_ns();
+    deadline =
+        timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000;
+    /* spin_ns is at most RING_SPIN_LIMIT_NS: no overflow. */
+    spin_end = start + s.waiter->spin_ns;
+    if (spin_end > deadline)
+        spin_end = deadline;
+    if (spin_until(r, &s, len, start, spin_end))
+        return 0;
+    if ((rc = side_state(r, &s)) != 0)
+        return rc;
+    return sleep_until(r, &s, len, start, deadline);
 }
 
 int ring_wait_readable(struct ring *r, size_t len, int timeout_ms)
@@ -458,10 +507,12 @@ int ring_wait_writable(struct ring *r, size_t len, int timeout_ms)
 
 int ring_set_spin(struct ring *r, long spin_ns)
 {
-    struct ringi_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
+    struct ringi_waiter *sides[] = {&r->producer.wait, &r->consumer.wait};
 
-    if (r->control == NULL)
+    if (!ringi_open_here(r))
         return -EBADF;
+    if (spin_ns > RING_SPIN_LIMIT_NS)
+        spin_ns = RING_SPIN_LIMIT_NS;
     for (int i = 0; i < 2; i++) {
         sides[i]->spin_fixed = spin_ns >= 0;
         sides[i]->spin_ns = spin_ns >= 0 ? spin_ns : RING_SPIN_START_NS;
@@ -471,15 +522,13 @@ int ring_set_spin(struct ring *r, long spin_ns)
 
 void ringi_waiters_reset(struct ring *r)
 {
-    struct ringi_waiter *sides[] = {&r->producer_wait, &r->consumer_wait};
+    struct ringi_waiter *sides[] = {&r->producer.wait, &r->consumer.wait};
 
     for (int i = 0; i < 2; i++) {
         sides[i]->spin_ns = RING_SPIN_START_NS;
         sides[i]->spin_fixed = 0;
-        sides[i]->event_fd = -1;
-        sides[i]->event_inotify = -1;
-        sides[i]->event_timer = -1;
         sides[i]->peer_seen = 0;
+        sides[i]->asked_ns = 0;
     }
 }
 
@@ -487,7 +536,7 @@ int ring_get_stats(const struct ring *r, struct ring_stats *stats)
 {
     struct ring_control *c = ringi_control_of(r);
 
-    if (c == NULL)
+    if (!ringi_open_here(r))
         return -EBADF;
     stats->consumer_sleeps =
         atomic_load_explicit(&c->read_sleeps, memory_order_relaxed);
@@ -509,21 +558,22 @@ int ringi_event_announce(struct ring *r, enum ring_role role, uint64_t len,
                          int ask_kernel, int *fenced)
 {
     struct wait_side s = side_of(r, role);
+    int rc = wait_first_look(r, &s, len, -1);
 
-    if (*s.error)
-        return *s.error;
-    if (len > r->capacity)
-        return -EINVAL;
-    if (s.holds(r, len))
-        return 1;
+    if (rc != 1)
+        return rc == 0 ? 1 : rc;
     *fenced = 1;
     if (announce(r, &s, len, RING_NOTIFY_EVENT, fenced)) {
         withdraw(&s);
         return 1;
     }
+    if ((rc = side_state(r, &s)) != 0) {
+        withdraw(&s);
+        return rc;
+    }
     if (ringi_peer_gone(r, s.peer, ask_kernel)) {
         withdraw(&s);
-        int rc = gone_answer(r, &s, len);
+        rc = gone_answer(r, &s, len);
         return rc == 0 ? 1 : rc;
     }
     return 0;

@@ -16,9 +16,11 @@
 #include "ring.h"
 
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static int fail(const char *what, unsigned long long at)
@@ -115,6 +117,11 @@ int main(int argc, char **argv)
                         "[MAXLEN]\n");
         return 2;
     }
+    /* A test that dies (its timeout, say) takes its peer along: this one
+       busy-polls and would spin on alone. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        return fail("the test is gone", 0);
     sock = atoi(argv[1]);
     fd = ring_recv_fd(sock);
     if (fd < 0)

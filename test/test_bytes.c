@@ -143,6 +143,6 @@ Test(bytes, indices_run_for_many_laps)
         cr_assert_eq(test_pattern_check(out, sizeof out, 5, pos), sizeof out);
         pos += sizeof in;
     }
-    cr_assert_eq(r.tail, pos);
-    cr_assert_eq(r.head, pos);
+    cr_assert_eq(r.producer.tail, pos);
+    cr_assert_eq(r.consumer.head, pos);
 }

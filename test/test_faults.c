@@ -374,7 +374,7 @@ static void use(struct ring *r, const struct operation *op)
 /* After a failed open: the closed state, and ring_close does nothing. */
 static void assert_closed(struct ring *r)
 {
-    cr_assert_eq(ring_fd(r), -1);
+    cr_assert_eq(ring_fd(r), -EBADF);
     cr_assert_eq(ring_error(r), -EBADF);
     cr_assert_null(ring_reserve(r, 1));
     ring_close(r);

@@ -97,8 +97,8 @@ Test(fence, without_membarrier_publishers_fence_themselves, .timeout = 300)
     cr_assert_eq(ring_create(&p, 4096, RING_PRODUCER), 0);
     cr_assert_eq(ring_attach(&c, ring_fd(&p), RING_CONSUMER), 0);
     cr_assert_gt(membarrier_calls, 0);
-    cr_assert_eq(p.publish_fence, 1);
-    cr_assert_eq(c.publish_fence, 1);
+    cr_assert_eq(p.setup.publish_fence, 1);
+    cr_assert_eq(c.setup.publish_fence, 1);
     struct ring_stats st = handoffs(&p, &c);
     cr_assert_gt(st.consumer_sleeps, 0);
     /* Both sides fence: nothing can be lost. */
@@ -113,7 +113,7 @@ Test(fence, a_waiter_without_membarrier_still_gets_everything, .timeout = 300)
 
     cr_assert_eq(ring_create(&p, 4096, RING_PRODUCER), 0);
     cr_assert_eq(ring_attach(&c, ring_fd(&p), RING_CONSUMER), 0);
-    cr_assert_eq(p.publish_fence, 0);
+    cr_assert_eq(p.setup.publish_fence, 0);
     no_membarrier = 1; /* from now on the waiters cannot fence for us */
     struct ring_stats st = handoffs(&p, &c);
     cr_assert_gt(st.consumer_sleeps, 0);
@@ -127,7 +127,7 @@ Test(fence, with_membarrier_a_waiter_fences_for_the_publisher)
 
     cr_assert_eq(ring_create(&p, 4096, RING_PRODUCER), 0);
     cr_assert_eq(ring_attach(&c, ring_fd(&p), RING_CONSUMER), 0);
-    cr_assert_eq(p.publish_fence, 0);
+    cr_assert_eq(p.setup.publish_fence, 0);
     long before = membarrier_calls;
     cr_assert_eq(ring_wait_readable(&c, 1, 20), -ETIMEDOUT);
     cr_assert_gt(membarrier_calls, before, "the waiter did not fence");

@@ -12,7 +12,7 @@
 static void park_before_wrap(struct ring *r, size_t before_end)
 {
     size_t cap = ring_capacity(r);
-    size_t at = (size_t)(r->tail & (cap - 1));
+    size_t at = (size_t)(r->producer.tail & (cap - 1));
     size_t skip = (cap - before_end - at) & (cap - 1);
     unsigned char *span = (unsigned char *)ring_reserve(r, skip);
 
@@ -34,12 +34,12 @@ Test(mirror, a_write_across_the_wrap_point_is_one_span)
 
     unsigned char *span = (unsigned char *)ring_reserve(&r, sizeof in);
     cr_assert_not_null(span);
-    cr_assert_eq(span, r.data + ring_capacity(&r) - 37);
+    cr_assert_eq(span, r.setup.data + ring_capacity(&r) - 37);
     memcpy(span, in, sizeof in);
     ring_commit(&r, sizeof in);
 
     /* The bytes past the end landed at the start of the first copy. */
-    cr_assert_arr_eq(r.data, in + 37, sizeof in - 37);
+    cr_assert_arr_eq(r.setup.data, in + 37, sizeof in - 37);
 
     const unsigned char *peeked = (const unsigned char *)ring_peek(&r, &len);
     cr_assert_eq(len, sizeof in);
@@ -56,9 +56,10 @@ Test(mirror, every_byte_of_the_second_copy_aliases_the_first)
     cr_assert_eq(ring_create(&r, 3 * 4096, 0), 0);
     size_t cap = ring_capacity(&r);
     for (size_t i = 0; i < cap; i++)
-        r.data[i] = test_pattern_byte(3, i);
+        r.setup.data[i] = test_pattern_byte(3, i);
     for (size_t i = 0; i < cap; i++)
-        cr_assert_eq(r.data[cap + i], test_pattern_byte(3, i), "at %zu", i);
+        cr_assert_eq(r.setup.data[cap + i], test_pattern_byte(3, i), "at %zu",
+                     i);
     ring_close(&r);
 }
 

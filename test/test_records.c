@@ -96,7 +96,7 @@ Test(records, zero_copy_send_with_a_shorter_commit)
     cr_assert_null(ring_msg_peek(&r, &len));
     /* 8 + 8 bytes went through: the ring is empty again. */
     cr_assert_eq(ring_readable(&r), 0);
-    cr_assert_eq(r.head, 16);
+    cr_assert_eq(r.consumer.head, 16);
 }
 
 Test(records, commit_without_or_beyond_a_reservation_is_rejected)
@@ -123,7 +123,7 @@ Test(records, consume_without_peek_does_nothing)
     ring_msg_consume(&r);
     ring_msg_consume(&r);
     cr_assert_null(ring_msg_peek(&r, &len));
-    cr_assert_eq(r.head, 16);
+    cr_assert_eq(r.consumer.head, 16);
 }
 
 Test(records, the_largest_record_fills_the_ring)

@@ -88,7 +88,7 @@ Test(regressions, reserving_nothing_after_eproto_gives_null)
     cr_assert_eq(ring_create(&r, 4096, 0), 0);
     cr_assert_eq(ring_write(&r, "abcd", 4), 4);
     /* A head past tail: impossible, the producer stops. */
-    atomic_store(&((struct ring_control *)r.control)->head, 1000);
+    atomic_store(&((struct ring_control *)r.setup.control)->head, 1000);
     cr_assert_eq(ring_writable(&r), 0);
     cr_assert_eq(ring_error(&r), -EPROTO);
     cr_assert_null(ring_reserve(&r, 1));

@@ -56,7 +56,8 @@ static void expect_exit_zero(pid_t pid)
 /* Until the consumer of this ring has announced that it sleeps. */
 static void until_consumer_waits(const struct ring *r)
 {
-    const struct ring_control *c = (const struct ring_control *)r->control;
+    const struct ring_control *c =
+        (const struct ring_control *)r->setup.control;
     int64_t end = now_ms() + 30000;
 
     while (atomic_load(&c->read_want) == 0) {
@@ -237,7 +238,7 @@ Test(wait, a_killed_producer_leaves_every_committed_byte, .timeout = 120)
         pos += n;
     }
     cr_assert_eq(rc, -EPIPE);
-    cr_assert_eq(pos, ringi_load_acquire(c.tail_shared));
+    cr_assert_eq(pos, ringi_load_acquire(c.setup.tail_shared));
     cr_assert_eq(ring_readable(&c), 0);
     ring_close(&c);
 }

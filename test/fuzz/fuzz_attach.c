@@ -97,6 +97,11 @@ static int oracle(int fd, uint64_t page)
         return -EPROTO;
     if ((uint64_t)st.st_size != page + h.capacity)
         return -EPROTO;
+    if (h.capacity > RING_ATTACH_MAX_DEFAULT)
+        return -EFBIG;
+    /* A hole would be allocated when touched, at our expense. */
+    if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size)
+        return -EPROTO;
     return 0;
 }
 
@@ -108,7 +113,7 @@ static void closed_calls(struct ring *r)
     struct iovec iov = {buf, sizeof buf};
 
     FUZZ_CHECK(ring_error(r) == -EBADF, "ring_error of a closed handle");
-    FUZZ_CHECK(ring_fd(r) == -1, "ring_fd of a closed handle");
+    FUZZ_CHECK(ring_fd(r) == -EBADF, "ring_fd of a closed handle");
     FUZZ_CHECK(ring_capacity(r) == 0, "capacity of a closed handle");
     FUZZ_CHECK(ring_reserve(r, 1) == NULL, "reserve on a closed handle");
     ring_commit(r, 1);
@@ -253,6 +258,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (file_size > SIZE_LIMIT)
             file_size = n;
         FUZZ_CHECK(ftruncate(fd, (off_t)file_size) == 0, "ftruncate");
+        /* Allocated, as an honest creator leaves it, unless asked to leave
+           the holes a sparse file has. */
+        if (!(fixups & 16) && file_size)
+            FUZZ_CHECK(fallocate(fd, 0, 0, (off_t)file_size) == 0 ||
+                           errno == EOPNOTSUPP,
+                       "fallocate");
         if (kind < 5) {
             /* Seals that fail to apply (a seal after F_SEAL_SEAL, say)
                are simply not there: the oracle reads what is. */

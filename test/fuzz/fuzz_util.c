@@ -47,8 +47,8 @@ void fuzz_census_check(const struct test_census *before, const char *what)
 
 void fuzz_close(struct ring *r)
 {
-    void *base = r->map_base;
-    size_t len = r->map_len;
+    void *base = r->setup.map_base;
+    size_t len = r->setup.map_len;
 
     ring_close(r);
     if (base)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* peer.c: the calls, the hostile peer and the reference FIFO (peer.h). The
-   checks read the handle's error fields (producer_error, consumer_error)
+   checks read the state of the handle's sides (live, error)
    directly: ring_error() reports only the roles a handle holds, and the
    harness must know each side's state on its own. */
 #define _GNU_SOURCE
@@ -96,14 +96,33 @@ static int record_fits(const struct peer_fuzz *f, uint64_t used, size_t len)
            ringi_msg_stride(len) + RING_MSG_HEADER <= f->capacity - used;
 }
 
+/* A side's error as its calls report it: 0 while live. */
+static int side_error(const RING_ATOMIC(unsigned) *live,
+                      const RING_ATOMIC(int) *error)
+{
+    int rc = ringi_load_int(error);
+
+    return ringi_live(live) ? 0 : rc ? rc : -EBADF;
+}
+
+static int producer_error_of(const struct ring *h)
+{
+    return side_error(&h->producer.live, &h->producer.error);
+}
+
+static int consumer_error_of(const struct ring *h)
+{
+    return side_error(&h->consumer.live, &h->consumer.error);
+}
+
 static int producer_dead(const struct ring *h)
 {
-    return h->producer_error != 0;
+    return producer_error_of(h) != 0;
 }
 
 static int consumer_dead(const struct ring *h)
 {
-    return h->consumer_error != 0;
+    return consumer_error_of(h) != 0;
 }
 
 /* A span a call returned lies inside that handle's own mapping. */
@@ -114,13 +133,13 @@ static void check_span(const struct ring *h, const void *p, uint64_t len,
 
     if (!p)
         return;
-    FUZZ_CHECK(h->data != NULL, "%s: a span from a closed handle", what);
-    FUZZ_CHECK(s >= h->data && len <= 2 * h->capacity &&
-                   (uint64_t)(s - h->data) <= 2 * h->capacity - len,
+    FUZZ_CHECK(h->setup.data != NULL, "%s: a span from a closed handle", what);
+    FUZZ_CHECK(s >= h->setup.data && len <= 2 * h->setup.capacity &&
+                   (uint64_t)(s - h->setup.data) <= 2 * h->setup.capacity - len,
                "%s: span at data%+td, %llu bytes, outside the mapping of "
                "2 x %llu",
-               what, s - h->data, (unsigned long long)len,
-               (unsigned long long)h->capacity);
+               what, s - h->setup.data, (unsigned long long)len,
+               (unsigned long long)h->setup.capacity);
 }
 
 /* Reads every byte of a span: it must be mapped. */
@@ -483,12 +502,12 @@ static void call_msg_send(struct peer_fuzz *f, struct fuzz_input *in,
     rc = ring_msg_send(h, msg, len);
     free(msg);
     if (dead) {
-        FUZZ_CHECK(rc == h->producer_error,
+        FUZZ_CHECK(rc == producer_error_of(h),
                    "a failed producer's ring_msg_send gave %d", rc);
         return;
     }
     FUZZ_CHECK(send_result_ok(rc), "ring_msg_send gave %d", rc);
-    FUZZ_CHECK(rc != -EPROTO || h->producer_error == -EPROTO,
+    FUZZ_CHECK(rc != -EPROTO || producer_error_of(h) == -EPROTO,
                "-EPROTO from a working producer");
     if (f->hostile)
         return;
@@ -524,7 +543,7 @@ static void call_msg_sendv(struct peer_fuzz *f, struct fuzz_input *in,
 
     rc = ring_msg_sendv(h, msgs, count);
     if (dead) {
-        FUZZ_CHECK(rc == (count ? h->producer_error : 0),
+        FUZZ_CHECK(rc == (count ? producer_error_of(h) : 0),
                    "a failed producer's ring_msg_sendv gave %zd", rc);
     } else {
         FUZZ_CHECK(rc <= (ssize_t)count, "ring_msg_sendv of %zu sent %zd",
@@ -614,14 +633,14 @@ static void call_msg_recv(struct peer_fuzz *f, struct fuzz_input *in,
     buf = alloc_exact(size);
     rc = ring_msg_recv(h, buf, size);
     if (dead) {
-        FUZZ_CHECK(rc == h->consumer_error,
+        FUZZ_CHECK(rc == consumer_error_of(h),
                    "a failed consumer's ring_msg_recv gave %zd", rc);
     } else {
         FUZZ_CHECK(rc <= (ssize_t)size, "ring_msg_recv(%zu) gave %zd", size,
                    rc);
         FUZZ_CHECK(rc >= 0 || rc == -EAGAIN || rc == -EMSGSIZE || rc == -EPROTO,
                    "ring_msg_recv gave %zd", rc);
-        FUZZ_CHECK(rc != -EPROTO || h->consumer_error == -EPROTO,
+        FUZZ_CHECK(rc != -EPROTO || consumer_error_of(h) == -EPROTO,
                    "-EPROTO from a working consumer");
     }
     if (!dead && !f->hostile) {
@@ -655,7 +674,7 @@ static void check_look(const struct peer_fuzz *f, const struct ring *h, int rc,
     FUZZ_CHECK(rc == 0 || rc == -ETIMEDOUT || rc == -EPROTO || rc == -EPERM ||
                    rc == -EBADF || rc == -EINVAL || rc == -EPIPE,
                "%s(%zu): %d", what, len, rc);
-    if (!h->control) {
+    if (!h->setup.control) {
         FUZZ_CHECK(rc == -EBADF, "%s on a closed handle: %d", what, rc);
         return;
     }
@@ -684,7 +703,7 @@ static void call_wait_readable(struct peer_fuzz *f, struct fuzz_input *in,
 
     check_look(f, h, rc, dead, len, f->tail - f->head, "ring_wait_readable");
     /* A look that got as far as the index read it. */
-    if (!dead && h->control && len <= f->capacity)
+    if (!dead && h->setup.control && len <= f->capacity)
         f->tail_known = f->tail;
 }
 
@@ -707,11 +726,11 @@ static void call_event_arm(struct peer_fuzz *f, struct fuzz_input *in,
     uint64_t have = role == RING_CONSUMER ? f->tail - f->head : free_bytes(f);
     int rc = ring_event_arm(h, role, len);
 
-    if (!h->control) {
+    if (!h->setup.control) {
         FUZZ_CHECK(rc == -EBADF, "ring_event_arm closed: %d", rc);
         return;
     }
-    if (!(h->roles & role)) {
+    if (!(h->setup.roles & role)) {
         FUZZ_CHECK(rc == -EINVAL, "ring_event_arm without the role: %d", rc);
         return;
     }
@@ -751,7 +770,7 @@ static void call_stats(struct peer_fuzz *f, struct fuzz_input *in,
 
     (void)f;
     (void)in;
-    FUZZ_CHECK(rc == (h->control ? 0 : -EBADF), "ring_get_stats: %d", rc);
+    FUZZ_CHECK(rc == (h->setup.control ? 0 : -EBADF), "ring_get_stats: %d", rc);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -764,7 +783,7 @@ static void call_error(struct peer_fuzz *f, struct fuzz_input *in,
 
     (void)f;
     (void)in;
-    if (!h->control)
+    if (!h->setup.control)
         FUZZ_CHECK(rc == -EBADF, "ring_error of a closed handle: %d", rc);
     else
         FUZZ_CHECK(rc == 0 || rc == -EPROTO, "ring_error: %d", rc);
@@ -866,7 +885,8 @@ static void call_poke_header_at_head(struct peer_fuzz *f, struct fuzz_input *in,
                                      struct ring *h)
 {
     (void)h;
-    poke_data(f, f->cons->control ? f->cons->head : shared_head(f),
+    poke_data(f,
+              f->cons->setup.control ? f->cons->consumer.head : shared_head(f),
               pick_value(in, msg_max(f) + 1, f->capacity));
 }
 
@@ -875,7 +895,8 @@ static void call_poke_header_at_tail(struct peer_fuzz *f, struct fuzz_input *in,
                                      struct ring *h)
 {
     (void)h;
-    poke_data(f, f->prod->control ? f->prod->tail : shared_tail(f),
+    poke_data(f,
+              f->prod->setup.control ? f->prod->producer.tail : shared_tail(f),
               pick_value(in, fuzz_u16(in) % f->capacity, f->capacity));
 }
 
@@ -981,10 +1002,10 @@ int peer_start(struct peer_fuzz *f, uint64_t start_index)
     void *shared;
 
     f->page = (size_t)sysconf(_SC_PAGESIZE);
-    f->capacity = f->prod->capacity;
+    f->capacity = f->prod->setup.capacity;
     f->shared_len = f->page + (size_t)f->capacity;
     shared = mmap(NULL, f->shared_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  f->prod->fd, 0);
+                  f->prod->setup.fd, 0);
     if (shared == MAP_FAILED)
         return -errno;
     f->shared = shared;
@@ -1029,7 +1050,7 @@ static void check_handle(const struct peer_fuzz *f, const struct ring *h)
 {
     int rc = ring_error(h);
 
-    if (!h->control) {
+    if (!h->setup.control) {
         FUZZ_CHECK(rc == -EBADF, "ring_error of a closed handle: %d", rc);
         return;
     }
@@ -1048,8 +1069,8 @@ static void step(struct peer_fuzz *f, struct fuzz_input *in)
     int other = (pick & 0x80) != 0;
     struct ring *h = c->side == SIDE_CONSUMER ? (other ? f->prod : f->cons)
                                               : (other ? f->cons : f->prod);
-    int prod_before = f->prod->producer_error;
-    int cons_before = f->cons->consumer_error;
+    int prod_before = producer_error_of(f->prod);
+    int cons_before = consumer_error_of(f->cons);
     int dead = c->side == SIDE_PRODUCER   ? producer_dead(h)
                : c->side == SIDE_CONSUMER ? consumer_dead(h)
                                           : 0;
@@ -1060,7 +1081,7 @@ static void step(struct peer_fuzz *f, struct fuzz_input *in)
         fprintf(stderr, "%s%s: tail %llu head %llu, producer %d consumer %d\n",
                 c->name, other ? " (other handle)" : "",
                 (unsigned long long)tail, (unsigned long long)head,
-                f->prod->producer_error, f->cons->consumer_error);
+                producer_error_of(f->prod), consumer_error_of(f->cons));
     if (dead && c->side == SIDE_PRODUCER) {
         data = alloc_exact((size_t)f->capacity);
         memcpy(data, f->shared + f->page, (size_t)f->capacity);
@@ -1069,8 +1090,8 @@ static void step(struct peer_fuzz *f, struct fuzz_input *in)
     c->run(f, in, h);
 
     if (c->side != SIDE_NONE) {
-        check_side(prod_before, f->prod->producer_error, "producer");
-        check_side(cons_before, f->cons->consumer_error, "consumer");
+        check_side(prod_before, producer_error_of(f->prod), "producer");
+        check_side(cons_before, consumer_error_of(f->cons), "consumer");
     }
     check_handle(f, f->prod);
     check_handle(f, f->cons);
