@@ -489,9 +489,11 @@ RING_INLINE uint64_t ringi_publish(const struct ring *r,
                                    RING_ATOMIC(uint64_t) *want)
 {
     if (r->setup.publish_fence) {
+        /* model/wake.pml: P1, P2 */
         ringi_store_fence(index, value);
         return ringi_load_seq_cst(want);
     }
+    /* model/wake.pml: P1, P2 */
     ringi_store_release(index, value);
     ringi_compiler_order(index, want);
     return ringi_load_relaxed(want);
@@ -507,6 +509,7 @@ RING_INLINE void ringi_publish_tail(struct ring *r, uint64_t tail)
     uint64_t want;
 
     r->producer.tail = tail;
+    /* model/wake.pml: P1 to P3 */
     want = ringi_publish(r, r->setup.tail_shared, tail, r->setup.read_want);
     if (want != 0 && (int64_t)(tail - want) >= 0)
         ringi_wake_consumer(r, want);
@@ -637,6 +640,7 @@ RING_INLINE void ringi_publish_head(struct ring *r, uint64_t head)
     uint64_t want;
 
     r->consumer.head = head;
+    /* model/wake.pml: P1 to P3, for head */
     want = ringi_publish(r, r->setup.head_shared, head, r->setup.write_want);
     if (want != 0 && (int64_t)(head - want) >= 0)
         ringi_wake_producer(r, want);

@@ -59,6 +59,7 @@ int ringi_fence_register(void)
 
 int ringi_fence_peers(void)
 {
+    /* model/wake.pml: W5 */
     return membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0 ? 0 : -errno;
 }
 

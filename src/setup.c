@@ -105,6 +105,7 @@ static void mark_roles(struct ring *r, enum ring_role_state state)
 
     for (unsigned i = 0; i < 2; i++)
         if (r->setup.roles & role_flag[i])
+            /* model/wake.pml: P7 (state RING_ROLE_CLOSED) */
             atomic_store_explicit(&c->role_state[role_index[i]], state,
                                   memory_order_release);
 }

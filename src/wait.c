@@ -124,15 +124,18 @@ static void wake(struct ring *r, _Atomic uint64_t *want, uint64_t seen,
     /* Relaxed CAS: the futex word below carries the ordering. If the
        waiter has re-armed with another value it is awake, and looks at
        our index itself after its fence. */
+    /* model/wake.pml: P4 */
     if (!atomic_compare_exchange_strong_explicit(
             want, &seen, 0, memory_order_relaxed, memory_order_relaxed))
         return;
     /* Release pairs with the acquire load of the futex word in
        sleep_until: a waiter that sees the new sequence sees our index. */
+    /* model/wake.pml: P5 */
     atomic_fetch_add_explicit(futex, 1, memory_order_release);
     atomic_fetch_add_explicit(wakes, 1, memory_order_relaxed);
     if (atomic_load_explicit(notify, memory_order_relaxed) & RING_NOTIFY_EVENT)
         ring_doorbell(r);
+    /* model/wake.pml: P6 */
     futex_wake(futex);
 }
 
@@ -159,12 +162,14 @@ void ringi_wake_all(struct ring *r)
     struct ring_control *c = ringi_control_of(r);
 
     /* Release pairs with the acquire load in sleep_until. */
+    /* model/wake.pml: P8 */
     atomic_fetch_add_explicit(&c->read_futex, 1, memory_order_release);
     atomic_fetch_add_explicit(&c->write_futex, 1, memory_order_release);
     if ((atomic_load_explicit(&c->read_notify, memory_order_relaxed) |
          atomic_load_explicit(&c->write_notify, memory_order_relaxed)) &
         RING_NOTIFY_EVENT)
         ring_doorbell(r);
+    /* model/wake.pml: P9 */
     futex_wake(&c->read_futex);
     futex_wake(&c->write_futex);
 }
@@ -195,6 +200,7 @@ int ringi_peer_gone(struct ring *r, enum ring_role peer, int ask_kernel)
     if (r->setup.roles &
         (peer == RING_ROLE_PRODUCER ? RING_PRODUCER : RING_CONSUMER))
         return 0;
+    /* model/wake.pml: W7 */
     if (state == RING_ROLE_CLOSED)
         return 1;
     if (!ask_kernel)
@@ -303,6 +309,7 @@ static int gone_answer(struct ring *r, const struct wait_side *s, uint64_t len)
 {
     int rc;
 
+    /* model/wake.pml: W8 */
     if (s->holds(r, len))
         return 0;
     /* A producer that died between storing a record's header (its commit
@@ -345,9 +352,13 @@ static int announce(struct ring *r, const struct wait_side *s, uint64_t len,
                     uint32_t how, int *fenced)
 {
     atomic_store_explicit(s->notify, how, memory_order_relaxed);
+    /* model/wake.pml: W3 */
     atomic_store_explicit(s->want, s->target(r, len), memory_order_seq_cst);
+    /* model/wake.pml: W4 */
     atomic_thread_fence(memory_order_seq_cst);
+    /* model/wake.pml: W5 */
     *fenced = ringi_fence_peers() == 0;
+    /* model/wake.pml: W6 */
     return s->holds(r, len);
 }
 
@@ -400,9 +411,11 @@ static int sleep_until(struct ring *r, const struct wait_side *s, uint64_t len,
 {
     int rc = 0;
 
+    /* model/wake.pml: W10 */
     for (int ask_kernel = 1;; ask_kernel = rc == -ETIMEDOUT) {
         /* Acquire pairs with the release bump in wake(): if we see the new
            sequence, we see the index it was bumped for. */
+        /* model/wake.pml: W2 */
         uint32_t seq = atomic_load_explicit(s->futex, memory_order_acquire);
         int64_t now, slice_end;
         int fenced;
@@ -416,6 +429,7 @@ static int sleep_until(struct ring *r, const struct wait_side *s, uint64_t len,
             withdraw(s);
             return rc;
         }
+        /* model/wake.pml: W7 */
         if (ringi_peer_gone(r, s->peer, ask_kernel)) {
             withdraw(s);
             return gone_answer(r, s, len);
@@ -431,6 +445,7 @@ static int sleep_until(struct ring *r, const struct wait_side *s, uint64_t len,
         if (slice_end > deadline)
             slice_end = deadline;
         atomic_fetch_add_explicit(s->sleeps, 1, memory_order_relaxed);
+        /* model/wake.pml: W9 */
         rc = futex_wait_until(s->futex, seq, slice_end);
         if (rc == -EINTR) {
             withdraw(s);
@@ -456,6 +471,7 @@ static int wait_first_look(struct ring *r, const struct wait_side *s,
         return rc;
     if (len > r->setup.capacity)
         return -EINVAL;
+    /* model/wake.pml: W1 */
     if (s->holds(r, len))
         return 0;
     if ((rc = side_state(r, s)) != 0)
