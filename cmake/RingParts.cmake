@@ -36,8 +36,9 @@ function(ring_part_wanted part out)
 endfunction()
 
 # ring_part_settle(PART WHAT MISSING): MISSING lists what the part lacks
-# (empty: nothing). Sets RING_BUILD_<PART> to ON or OFF in the caller's
-# scope, says why when AUTO turns it off, and fails when ON cannot be met.
+# (empty: nothing; not looked at for OFF). Sets RING_BUILD_<PART> to ON or
+# OFF in the caller's scope, says why when AUTO turns it off, and fails
+# when ON cannot be met.
 macro(ring_part_settle part what missing)
   string(TOUPPER "${RING_BUILD_${part}}" ring_want)
   if(ring_want STREQUAL "AUTO")
@@ -77,10 +78,11 @@ endif()
 # Tests: Criterion (except under ThreadSanitizer, where test/ has its own
 # runner), a C++ compiler, python3 (the tools' tests and the FFI test) and
 # pkg-config (the install test).
+set(missing "")
 if(ring_tests_wanted)
   set(missing ${ring_cxx_missing})
   if(NOT PKG_CONFIG_FOUND)
-    list(APPEND missing "pkg-config")
+    list(APPEND missing "pkg-config (to find Criterion)")
   elseif(NOT RING_SANITIZE MATCHES "thread")
     pkg_check_modules(RING_PROBE_CRITERION QUIET criterion)
     if(NOT RING_PROBE_CRITERION_FOUND)
@@ -91,12 +93,11 @@ if(ring_tests_wanted)
   if(NOT RING_PYTHON3)
     list(APPEND missing "python3")
   endif()
-  ring_part_settle(TESTS "tests" "${missing}")
-else()
-  ring_part_settle(TESTS "tests" "")
 endif()
+ring_part_settle(TESTS "tests" "${missing}")
 
 # Benchmarks: google-benchmark and the peer queues (bench/CMakeLists.txt).
+set(missing "")
 if(ring_bench_wanted)
   set(missing ${ring_cxx_missing})
   if(NOT ring_cxx_missing)
@@ -124,17 +125,15 @@ if(ring_bench_wanted)
   if(NOT RING_RWQUEUE_INCLUDE_DIR)
     list(APPEND missing "readerwriterqueue (libreaderwriterqueue-dev)")
   endif()
-  ring_part_settle(BENCH "benchmarks" "${missing}")
-else()
-  ring_part_settle(BENCH "benchmarks" "")
 endif()
+ring_part_settle(BENCH "benchmarks" "${missing}")
 
 # Fuzzers: libFuzzer, which comes with clang; they live among the tests.
 ring_part_wanted(FUZZERS ring_fuzzers_wanted)
+set(missing "")
 if(ring_fuzzers_wanted)
-  set(missing "")
   if(NOT RING_BUILD_TESTS)
-    list(APPEND missing "tests (RING_BUILD_TESTS; the harnesses live there)")
+    list(APPEND missing "the tests (RING_BUILD_TESTS), among which they live")
   endif()
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
     list(APPEND missing "libFuzzer, which comes with clang (the C compiler \
@@ -150,20 +149,16 @@ is ${CMAKE_C_COMPILER_ID}: configure with CC=clang)")
       list(APPEND missing "libFuzzer (-fsanitize=fuzzer does not link)")
     endif()
   endif()
-  ring_part_settle(FUZZERS "fuzzers" "${missing}")
-else()
-  ring_part_settle(FUZZERS "fuzzers" "")
 endif()
+ring_part_settle(FUZZERS "fuzzers" "${missing}")
 
 # Man pages: generated from include/ring.h with awk (man/CMakeLists.txt).
 ring_part_wanted(MANPAGES ring_man_wanted)
+set(missing "")
 if(ring_man_wanted)
   find_program(RING_AWK NAMES awk mawk gawk)
-  if(RING_AWK)
-    ring_part_settle(MANPAGES "man pages" "")
-  else()
-    ring_part_settle(MANPAGES "man pages" "awk")
+  if(NOT RING_AWK)
+    set(missing "awk")
   endif()
-else()
-  ring_part_settle(MANPAGES "man pages" "")
 endif()
+ring_part_settle(MANPAGES "man pages" "${missing}")
