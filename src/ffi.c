@@ -23,8 +23,13 @@
 
 struct ring *ring_new(void)
 {
-    /* A zeroed handle is a closed one: ring_close does nothing to it. */
-    return calloc(1, sizeof(struct ring));
+    struct ring *r = calloc(1, sizeof *r);
+
+    /* A create that fails leaves the handle closed (ring.h), one that
+       ring_close and ring_free leave alone. */
+    if (r != NULL)
+        (void)ring_create(r, 0, 0);
+    return r;
 }
 
 void ring_free(struct ring *r)

@@ -8,7 +8,7 @@ the ring's memfd with ring_recv_fd, attaches to it and takes RECORDS
 records (10^6 by default) through libring-ffi, every byte checked: even
 ones with ring_msg_recv, odd ones with ring_msg_peek + ring_msg_consume.
 Then the producer's end must read as -EPIPE, and ring_free must leave no
-descriptor or mapping behind.
+descriptor or mapping behind (nor on a handle fresh from ring_new).
 """
 import ctypes
 import errno
@@ -68,6 +68,15 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "ring.sock")
         before = open_things()
+        # A new handle is a closed one: freeing it touches no descriptor.
+        fresh = lib.ring_new()
+        if not fresh or lib.ring_error(fresh) != -errno.EBADF:
+            fail("ring_new did not return a closed handle")
+        lib.ring_free(fresh)
+        lib.ring_free(None)
+        if open_things() != before:
+            fail(f"ring_free of a new handle changed {before} to "
+                 f"{open_things()}")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(path)
         listener.listen(1)
