@@ -68,7 +68,8 @@ int main(int argc, char **argv)
         for (size_t j = 0; j < extra; j++)
             record[8 + j] = (unsigned char)((i + j) & 255);
         while ((rc = ring_msg_send(&r, record, 8 + extra)) == -EAGAIN) {
-            rc = ring_wait_writable(&r, ring_msg_space(8 + extra), 30000);
+            rc =
+                ring_wait_writable(&r, ring_msg_space_needed(8 + extra), 30000);
             if (rc < 0)
                 return fail("ring_wait_writable", rc);
         }
