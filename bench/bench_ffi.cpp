@@ -137,19 +137,27 @@ class RatioReporter : public benchmark::ConsoleReporter
 {
   public:
     std::map<std::string, std::vector<double>> times;
+    std::map<std::string, double> medians; // with --benchmark_repetitions
 
     void ReportRuns(const std::vector<Run> &runs) override
     {
-        for (const Run &run : runs)
-            if (run.run_type == Run::RT_Iteration && !run.error_occurred)
-                times[run.run_name.function_name].push_back(
-                    run.GetAdjustedCPUTime());
+        for (const Run &run : runs) {
+            const std::string &name = run.run_name.function_name;
+            if (run.error_occurred)
+                continue;
+            if (run.run_type == Run::RT_Iteration)
+                times[name].push_back(run.GetAdjustedCPUTime());
+            else if (run.aggregate_name == "median")
+                medians[name] = run.GetAdjustedCPUTime();
+        }
         ConsoleReporter::ReportRuns(runs);
     }
 
     double median(const std::string &name)
     {
         std::vector<double> &v = times[name];
+        if (medians.count(name))
+            return medians[name];
         if (v.empty())
             return 0;
         std::sort(v.begin(), v.end());
