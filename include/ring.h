@@ -26,6 +26,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "ring_version.h"
+
 /*
  * The barrier layer: the only place that names an atomic type or a memory
  * order. C uses <stdatomic.h>, C++ uses <atomic>; the two types have the
@@ -46,8 +48,11 @@
 
 /* Marks the functions libring exports; everything else is hidden. */
 #define RING_API __attribute__((visibility("default")))
-/* Marks every inline function of the fast path. */
+/* Marks every inline function of the fast path. libring-ffi defines it
+   first, to compile one out-of-line copy of each. */
+#ifndef RING_INLINE
 #define RING_INLINE static inline
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -223,6 +228,14 @@ RING_API size_t ring_capacity(const struct ring *r);
  * drives.
  */
 RING_API int ring_error(const struct ring *r);
+
+/*
+ * Returns the version of the libring the program has loaded, encoded as
+ * RING_VERSION_NUMBER is (major * 1000000 + minor * 1000 + patch). A
+ * program built with this header needs ring_version() >=
+ * RING_VERSION_NUMBER; the soname already guarantees the same major.
+ */
+RING_API int ring_version(void);
 
 /* ---------------------------------------------------------------------- */
 /* Sharing a ring between processes. See ring_sharing(3).                 */

@@ -3,7 +3,8 @@
  * A program outside the ring tree, built against an installed ring (by
  * test_install.sh): records through a ring from one handle to another,
  * each checked, then the end of the producer seen as -EPIPE. Prints one
- * line the test compares.
+ * line the test compares, with the version of the header; fails when the
+ * library loaded says another.
  */
 #include <ring.h>
 
@@ -24,6 +25,12 @@ int main(void)
     char sent[64], got[64];
     int rc;
 
+    /* The library loaded is the one the header came with. */
+    if (ring_version() != RING_VERSION_NUMBER) {
+        fprintf(stderr, "consumer: ring_version() is %d, the header's %d\n",
+                ring_version(), RING_VERSION_NUMBER);
+        return 1;
+    }
     rc = ring_create(&producer, 4096, RING_PRODUCER);
     if (rc < 0)
         return fail("ring_create", rc);
@@ -55,6 +62,6 @@ int main(void)
     if (rc != -EPIPE)
         return fail("ring_wait_readable after close", rc);
     ring_close(&consumer);
-    printf("%d records, then EPIPE\n", RECORDS);
+    printf("ring %s: %d records, then EPIPE\n", RING_VERSION_STRING, RECORDS);
     return 0;
 }
