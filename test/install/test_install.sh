@@ -91,11 +91,11 @@ for tool in ringcat ringbench; do
   [ -x "$prefix/$bindir/$tool" ] || fail "no $bindir/$tool"
   quiet "$prefix/$bindir/$tool" --help
 done
-# `man NAME` finds every page, and the links lead to their group's page.
-for spec in ring:RING ring_setup:RING_SETUP ring_sharing:RING_SHARING \
-  ring_bytes:RING_BYTES ring_records:RING_RECORDS ring_waiting:RING_WAITING \
-  ring_create:RING_SETUP ring_wait_readable:RING_WAITING \
-  ring_msg_sendv:RING_RECORDS ringcat:RINGCAT ringbench:RINGBENCH; do
+# `man NAME` finds every page, and the links lead to the page that holds
+# the call.
+for spec in ring:RING ring_create:RING_CREATE ring_attach_max:RING_ATTACH \
+  ring_recv_fd:RING_SEND_FD ring_msg_sendv:RING_MSG_SEND \
+  ring_wait_writable:RING_WAIT_READABLE ringcat:RINGCAT ringbench:RINGBENCH; do
   name=${spec%%:*} title=${spec#*:}
   text=$(MANPAGER=cat PAGER=cat MANWIDTH=80 man -M "$prefix/$mandir" "$name" \
     2>&1) || fail "man $name: $text"
