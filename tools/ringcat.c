@@ -9,18 +9,35 @@
  *   ringcat --connect PATH > output    attaches and copies the ring out
  *
  * Bytes go straight from read(2) into ring memory and from ring memory to
- * write(2): no buffer in between. The end of input
+ * write(2): no buffer in between, one copy on each side. The end of input
  * travels as a message on the socket carrying the byte count, so the
  * reader can tell a clean end from a writer that died (both close the
  * ring): a killed peer gives the other side one error line and exit status
  * 1, never a hang.
  *
+ * It is a bulk tool. The writer publishes what it has read in batches (a
+ * batch is full, or the input paused for a millisecond), so that a reader
+ * asleep in the kernel is woken once per batch, not once per read(2). It
+ * reads a pipe the same way: it naps while a large pipe fills, instead of
+ * being woken by every write of the program that feeds it (see struct
+ * input). Neither side spins while it waits on the ring, since the other
+ * side being the bottleneck is the normal case, not a moment's delay.
+ *
+ * Why no splice(2) or vmsplice(2): reading a pipe into the ring is one copy
+ * whichever call makes it. Writing the ring to a pipe with vmsplice (or
+ * splice from the memfd) would put references to ring pages into the pipe,
+ * and the writer reuses those pages as soon as the reader gives them back;
+ * the reader cannot know when the pipe's reader is done with them (one that
+ * splices them on, to a socket say, holds them long after the pipe looks
+ * empty), so the bytes could change under it. write(2) copies: once it
+ * returns, the pages are ours to give back.
  */
 #define _GNU_SOURCE
 #include "ring.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -34,6 +51,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +63,13 @@
 #define EXIT_USAGE 2
 /* How long a wait lasts before the socket is asked about the peer. */
 #define WAIT_SLICE_MS 200
+/* The largest batch the writer publishes at once, and the largest write
+   the reader makes: small next to the ring, so that the other side works
+   on one batch while this side fills the next. */
+#define BATCH_MAX (1u << 20)
+/* Bytes that arrived are published at most this long after the first of
+   them, however slowly the input trickles. */
+#define FLUSH_DELAY_NS 1000000
 /* The default waits for the peer, in seconds. */
 #define CONNECT_WAIT_S 5.0
 #define LISTEN_WAIT_S  60.0
@@ -667,10 +692,210 @@ static int accept_reader(const struct options *o, int listener)
     }
 }
 
+/* How the writer publishes what it reads. */
+enum batching {
+    /* Input that never keeps us waiting (a file): publish full batches. */
+    BATCH_FULL,
+    /* A pipe or socket: publish full batches, or once input pauses. */
+    BATCH_UNTIL_PAUSE,
+    /* Anything else (a terminal): publish every read. */
+    BATCH_EACH_READ,
+};
+
+static enum batching batching_for_input(void)
+{
+    struct stat st;
+
+    if (fstat(STDIN_FILENO, &st) != 0)
+        return BATCH_EACH_READ;
+    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+        return BATCH_FULL;
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+        return BATCH_UNTIL_PAUSE;
+    return BATCH_EACH_READ;
+}
+
+/* The writer's view of the ring: a reserved span at the tail, filled by
+   reads from the start, published in batches. */
+struct writer {
+    struct ring *ring;
+    unsigned char *span; /* reserved, at the tail */
+    size_t granted;      /* bytes reserved at span */
+    size_t filled;       /* bytes read into span, not yet published */
+    size_t batch;        /* publish once this much is filled */
+    int64_t first_ns;    /* when the first of the filled bytes came */
+    uint64_t total;      /* bytes published */
+};
+
+/* How much the next read may bring: the rest of the span, and no more
+   than completes a batch. */
+static size_t writer_room(const struct writer *w)
+{
+    size_t room = w->granted - w->filled, to_batch = w->batch - w->filled;
+
+    return room < to_batch ? room : to_batch;
+}
+
+/* Publishes what was read and ends the reservation. */
+static void writer_publish(struct writer *w)
+{
+    if (w->filled) {
+        ring_commit(w->ring, w->filled);
+        w->total += w->filled;
+    }
+    w->span = NULL;
+    w->granted = w->filled = 0;
+}
+
+/* Reserves all the free space; waits (without spinning) until a batch is
+   free if there is none. Exits when the reader is gone. */
+static void writer_reserve(struct writer *w, int conn)
+{
+    for (;;) {
+        size_t room = ring_writable(w->ring);
+
+        if (room > 0) {
+            w->span = ring_reserve(w->ring, room);
+            w->granted = room;
+            return;
+        }
+        int rc = ring_wait_writable(w->ring, w->batch, WAIT_SLICE_MS);
+        /* A reader that died before it attached never held its role: the
+           ring cannot tell, its socket can. */
+        if (rc == -EPIPE || (rc == -ETIMEDOUT && hung_up(conn)))
+            die(1, "the reader went away after %" PRIu64 " bytes", w->total);
+        if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT)
+            die(1, "waiting for room: %s", strerror(-rc));
+        progress_show(w->total);
+    }
+}
+
+/* How the writer reads its input. */
+struct input {
+    enum batching batching;
+    int nowait;     /* preadv2(RWF_NOWAIT) works on it */
+    int pipe_size;  /* a pipe's buffer, else 0 */
+    int napping;    /* the pipe is large enough to fill while we nap */
+    int napped;     /* we napped since the last read that brought bytes */
+    int64_t nap_ns; /* how long a nap is */
+};
+
+/*
+ * A pipe lets its writer go on without us only as far as it holds: at 64
+ * KiB, each of the writer's writes wakes us. With a pipe of PIPE_BUFFER
+ * we nap instead, and read what a nap brought in one go, while the
+ * writer writes without waking anybody. A nap lasts about as long as the
+ * pipe takes to fill halfway, learnt from what the last ones brought,
+ * within [NAP_MIN_NS, NAP_MAX_NS]: long enough to bring a lot, too short
+ * to let the writer find the pipe full.
+ */
+#define PIPE_BUFFER  (1 << 20)
+#define NAP_MIN_NS   20000
+#define NAP_MAX_NS   1000000
+#define NAP_START_NS 100000
+
+/* Gives a pipe PIPE_BUFFER bytes, if it has less; returns its size (0:
+   not a pipe). The pipe is the reader's as much as the writer's; a limit
+   (pipe-max-size, the user's pipe pages) that refuses leaves it as it
+   was. */
+static int grow_pipe(int fd)
+{
+    int size = fcntl(fd, F_GETPIPE_SZ);
+
+    if (size < 0)
+        return 0;
+    if (size < PIPE_BUFFER && fcntl(fd, F_SETPIPE_SZ, PIPE_BUFFER) >= 0)
+        size = fcntl(fd, F_GETPIPE_SZ);
+    return size > 0 ? size : 0;
+}
+
+static struct input input_for_stdin(void)
+{
+    struct input in = {.batching = batching_for_input()};
+
+    in.nowait = in.batching == BATCH_UNTIL_PAUSE;
+    in.pipe_size = grow_pipe(STDIN_FILENO);
+    in.napping = in.nowait && in.pipe_size >= PIPE_BUFFER / 2;
+    in.nap_ns = NAP_START_NS;
+    return in;
+}
+
+static void nap(struct input *in)
+{
+    struct timespec ts = {.tv_nsec = (long)in->nap_ns};
+
+    nanosleep(&ts, NULL);
+    in->napped = 1;
+}
+
+/* After a nap brought n bytes: aim for half the pipe next time. */
+static void adapt_nap(struct input *in, size_t n)
+{
+    size_t pipe = (size_t)in->pipe_size;
+
+    if (n > pipe / 4 * 3 && in->nap_ns > NAP_MIN_NS)
+        in->nap_ns /= 2;
+    else if (n < pipe / 4 && in->nap_ns < NAP_MAX_NS)
+        in->nap_ns *= 2;
+}
+
+/*
+ * Reads from a pipe or socket what it has now, without waiting. When it
+ * has nothing: a nap first, if the pipe is large; then, with bytes read
+ * but not published, the rest of the flush delay (in poll), and they are
+ * published; with none, a read that waits. Returns what read(2) returns,
+ * or -2 when the caller should simply go round again.
+ */
+static ssize_t read_input(struct writer *w, struct input *in)
+{
+    struct iovec iov = {w->span + w->filled, writer_room(w)};
+    ssize_t n;
+
+    n = preadv2(STDIN_FILENO, &iov, 1, -1, RWF_NOWAIT);
+    if (n > 0) {
+        /* What a nap brought, unless the read could not take it all. */
+        if (in->napped &&
+            ((size_t)n < iov.iov_len || iov.iov_len >= (size_t)in->pipe_size))
+            adapt_nap(in, (size_t)n);
+        in->napped = 0;
+        /* Short: the pipe is empty now. Let it fill. */
+        if (in->napping && (size_t)n < iov.iov_len)
+            nap(in);
+        return n;
+    }
+    if (n == 0 || errno != EAGAIN) {
+        if (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL)) {
+            in->nowait = in->napping = 0; /* this kernel or file cannot */
+            writer_publish(w);
+            return -2;
+        }
+        return n;
+    }
+    if (in->napping && !in->napped) {
+        nap(in);
+        return -2;
+    }
+    if (w->filled) {
+        /* The input paused: hand on what came. Without naps, wait for
+           more up to the flush delay first; data ready (or a signal)
+           sends us round to read it. */
+        int64_t left = w->first_ns + FLUSH_DELAY_NS - now_ns();
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        if (in->napping || left <= 0 ||
+            poll(&pfd, 1, (int)((left + 999999) / 1000000)) == 0)
+            writer_publish(w);
+        return -2;
+    }
+    in->napped = 0;
+    return read(STDIN_FILENO, iov.iov_base, iov.iov_len);
+}
+
 static int run_listener(const struct options *o)
 {
     struct ring r;
-    uint64_t total = 0, end[2];
+    struct writer w = {.ring = &r};
+    struct input in = input_for_stdin();
+    uint64_t end[2];
     int listener, conn, rc;
     char ack;
 
@@ -686,6 +911,11 @@ static int run_listener(const struct options *o)
     if (rc < 0)
         die(1, "cannot create a ring of %zu bytes: %s", o->capacity,
             strerror(-rc));
+    /* A bulk copy: when a wait starts, the other side is the bottleneck
+       and will be for a while, so sleep at once instead of spinning. */
+    ring_set_spin(&r, 0);
+    w.batch =
+        ring_capacity(&r) / 4 < BATCH_MAX ? ring_capacity(&r) / 4 : BATCH_MAX;
 
     listener = bind_listener(o);
     conn = accept_reader(o, listener);
@@ -699,22 +929,19 @@ static int run_listener(const struct options *o)
 
     progress_start(o, "sent");
     for (;;) {
-        progress_show(total);
-        size_t room = ring_writable(&r);
-        if (room == 0) {
-            /* Sleep until a good share is free, not for every byte. */
-            size_t want = ring_capacity(&r) / 4;
-            rc = ring_wait_writable(&r, want, WAIT_SLICE_MS);
-            /* A reader that died before it attached never held its role:
-               the ring cannot tell, its socket can. */
-            if (rc == -EPIPE || (rc == -ETIMEDOUT && hung_up(conn)))
-                die(1, "the reader went away after %" PRIu64 " bytes", total);
-            if (rc < 0 && rc != -EINTR && rc != -ETIMEDOUT)
-                die(1, "waiting for room: %s", strerror(-rc));
-            continue;
+        ssize_t n;
+
+        progress_show(w.total + w.filled);
+        if (w.filled == w.granted) {
+            writer_publish(&w);
+            writer_reserve(&w, conn);
         }
-        void *span = ring_reserve(&r, room);
-        ssize_t n = read(STDIN_FILENO, span, room);
+        if (in.nowait)
+            n = read_input(&w, &in);
+        else
+            n = read(STDIN_FILENO, w.span + w.filled, writer_room(&w));
+        if (n == -2)
+            continue;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -722,21 +949,29 @@ static int run_listener(const struct options *o)
         }
         if (n == 0)
             break;
-        ring_commit(&r, (size_t)n);
-        total += (uint64_t)n;
+        if (in.nowait && w.filled == 0)
+            w.first_ns = now_ns();
+        w.filled += (size_t)n;
+        /* A full batch goes; so do bytes that came a flush delay ago,
+           however slowly the rest trickles in. */
+        if (w.filled >= w.batch || in.batching == BATCH_EACH_READ ||
+            (in.batching == BATCH_UNTIL_PAUSE &&
+             (!in.nowait || now_ns() - w.first_ns >= FLUSH_DELAY_NS)))
+            writer_publish(&w);
     }
+    writer_publish(&w);
     /* The end, with the count, before the ring closes: the reader checks
        it once it has drained the ring. */
     end[0] = END_TAG;
-    end[1] = total;
+    end[1] = w.total;
     if (exchange(conn, end, sizeof end, 1) != 0)
-        die(1, "the reader went away after %" PRIu64 " bytes", total);
+        die(1, "the reader went away after %" PRIu64 " bytes", w.total);
     ring_close(&r);
     /* Wait for the reader to finish, so that a pipeline that ends with
        this command ends when the copy is complete. */
     if (exchange(conn, &ack, 1, 0) != 0)
         die(1, "the reader went away before it had everything");
-    progress_end(o, total);
+    progress_end(o, w.total);
     close(conn);
     return 0;
 }
@@ -815,15 +1050,17 @@ static const char *attach_failure(int rc)
     }
 }
 
-/* Writes what is readable to standard output; returns bytes written. */
-static uint64_t drain_to_stdout(struct ring *r, uint64_t before)
+/* Writes what is readable to standard output, in pieces of at most batch
+   bytes, giving each back as soon as it is written; returns bytes
+   written. */
+static uint64_t drain_to_stdout(struct ring *r, size_t batch, uint64_t before)
 {
     uint64_t done = 0;
     size_t len;
     const void *span;
 
     while ((span = ring_peek(r, &len)) != NULL) {
-        ssize_t n = write(STDOUT_FILENO, span, len);
+        ssize_t n = write(STDOUT_FILENO, span, len < batch ? len : batch);
         if (n < 0) {
             if (errno == EINTR) {
                 progress_show(before + done);
@@ -842,6 +1079,7 @@ static int run_reader(const struct options *o)
 {
     struct ring r;
     uint64_t total = 0, end[2];
+    size_t batch;
     int sock, fd, rc;
 
     sock = connect_to(o);
@@ -855,12 +1093,18 @@ static int run_reader(const struct options *o)
     if (rc < 0)
         die(1, "the ring from %s is not usable: %s", o->connect_path,
             attach_failure(rc));
+    ring_set_spin(&r, 0); /* a bulk copy: see run_listener */
+    /* Fewer, larger wake-ups for whoever reads our output, too. */
+    grow_pipe(STDOUT_FILENO);
+    batch =
+        ring_capacity(&r) / 4 < BATCH_MAX ? ring_capacity(&r) / 4 : BATCH_MAX;
 
     progress_start(o, "received");
     for (;;) {
-        total += drain_to_stdout(&r, total);
-        /* Any byte will do: the writer commits once per read(2), so a
-           slow, line-by-line input still flows line by line. */
+        total += drain_to_stdout(&r, batch, total);
+        /* Any byte will do: the writer publishes in batches, or when its
+           input pauses, so a wake-up brings a batch in a bulk copy and a
+           line in a slow, line-by-line one. */
         rc = ring_wait_readable(&r, 1, -1);
         progress_show(total);
         if (rc == 0 || rc == -EINTR)
@@ -868,7 +1112,7 @@ static int run_reader(const struct options *o)
         if (rc != -EPIPE)
             die(1, "waiting for data: %s", strerror(-rc));
         /* The writer closed or died: what it committed is still here. */
-        total += drain_to_stdout(&r, total);
+        total += drain_to_stdout(&r, batch, total);
         break;
     }
     if (exchange(sock, end, sizeof end, 0) != 0 || end[0] != END_TAG)
