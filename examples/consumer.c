@@ -3,7 +3,8 @@
  * consumer: connects to a producer's socket path, takes the ring it is
  * handed, and prints every record to standard output as it comes.
  *
- *   consumer /tmp/demo.sock > output       (see producer.c)
+ *   consumer /tmp/demo.sock > output       (see producer.c; either may
+ *                                          start first)
  *
  * The records are read in place (ring_msg_peek), with no copy out of the
  * shared memory. When the ring is empty the consumer sleeps in
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 _Noreturn static void die(const char *what, int err)
@@ -27,20 +29,30 @@ _Noreturn static void die(const char *what, int err)
     exit(1);
 }
 
+/* Connects to path. The producer may start after us: while there is no
+   socket there, or nobody listens yet, asks again every 50 ms, for up to
+   5 seconds. */
 static int connect_to(const char *path)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    struct timespec pause = {.tv_nsec = 50000000};
     int sock;
 
     if (strlen(path) >= sizeof addr.sun_path)
         die(path, ENAMETOOLONG);
     strcpy(addr.sun_path, path);
-    sock = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (sock < 0)
-        die("socket", errno);
-    if (connect(sock, (struct sockaddr *)&addr, sizeof addr) != 0)
-        die(path, errno);
-    return sock;
+    for (int tries = 1;; tries++) {
+        sock = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (sock < 0)
+            die("socket", errno);
+        if (connect(sock, (struct sockaddr *)&addr, sizeof addr) == 0)
+            return sock;
+        int err = errno;
+        close(sock);
+        if ((err != ENOENT && err != ECONNREFUSED) || tries == 100)
+            die(path, err);
+        nanosleep(&pause, NULL);
+    }
 }
 
 int main(int argc, char **argv)

@@ -5,6 +5,8 @@
  * sleeps until a record comes or SIGINT/SIGTERM says stop.
  *
  *   producer /tmp/demo.sock < input &  epoll_consumer /tmp/demo.sock > out
+ *
+ * (in either order: the consumer waits a few seconds for the producer).
  */
 #define _GNU_SOURCE
 #include <ring.h>
@@ -18,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 _Noreturn static void die(const char *what, int err)
@@ -35,9 +38,20 @@ static void attach_at(struct ring *r, const char *path)
     if (strlen(path) >= sizeof addr.sun_path)
         die(path, ENAMETOOLONG);
     strcpy(addr.sun_path, path);
-    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof addr) != 0)
-        die(path, errno);
+    /* The producer may start after us: ask again every 50 ms, for up to
+       5 seconds, while nobody listens at path. */
+    for (int tries = 1;; tries++) {
+        sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (sock < 0)
+            die("socket", errno);
+        if (connect(sock, (struct sockaddr *)&addr, sizeof addr) == 0)
+            break;
+        rc = errno;
+        close(sock);
+        if ((rc != ENOENT && rc != ECONNREFUSED) || tries == 100)
+            die(path, rc);
+        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+    }
     fd = ring_recv_fd(sock);
     if (fd < 0)
         die("ring_recv_fd", -fd);

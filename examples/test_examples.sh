@@ -41,13 +41,26 @@ start_producer() {
   fail "the producer never listened at $2"
 }
 
-# Runs producer and consumer program $1; the consumer's output must be the input.
+# Runs producer and consumer program $1, the one named $2 first: the
+# producer as the README types it (the consumer right after, not waiting
+# for the socket), or the consumer, with the producer a moment later. The
+# consumer's output must be the input.
 pair() {
-  local consumer=$1
+  local consumer=$1 first=$2 reader
   make_lines "$dir/input"
-  start_producer "$dir/input" "$dir/sock"
-  timeout 120 "$bin/$consumer" "$dir/sock" >"$dir/output" 2>"$dir/consumer.err" ||
-    fail "$consumer exited with status $?: $(cat "$dir/consumer.err")"
+  if [ "$first" = consumer ]; then
+    timeout 120 "$bin/$consumer" "$dir/sock" >"$dir/output" 2>"$dir/consumer.err" &
+    reader=$!
+    sleep 0.5
+    "$bin/producer" "$dir/sock" <"$dir/input" 2>"$dir/producer.err" &
+    producer=$!
+    wait "$reader" || fail "$consumer (started first) exited with status $?: $(cat "$dir/consumer.err")"
+  else
+    "$bin/producer" "$dir/sock" <"$dir/input" 2>"$dir/producer.err" &
+    producer=$!
+    timeout 120 "$bin/$consumer" "$dir/sock" >"$dir/output" 2>"$dir/consumer.err" ||
+      fail "$consumer exited with status $?: $(cat "$dir/consumer.err")"
+  fi
   wait "$producer" || fail "producer exited with status $?: $(cat "$dir/producer.err")"
   cmp "$dir/input" "$dir/output" || fail "$consumer printed something else than the input"
   local lines bytes
@@ -63,10 +76,12 @@ pair() {
 
 case $case in
 producer_consumer)
-  pair consumer
+  pair consumer producer
+  pair consumer consumer
   ;;
 epoll)
-  pair epoll_consumer
+  pair epoll_consumer producer
+  pair epoll_consumer consumer
   ;;
 threads)
   # Random bytes, several times the ring, and an empty input.
