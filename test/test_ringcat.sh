@@ -138,6 +138,20 @@ case_copy() {
   roundtrip small-ring "$dir/random" --size 4K
   # A large one, 64 MiB, from a file.
   roundtrip large-ring "$dir/random" --size 64M
+  # The reader maps no ring larger than --max-size (1 GiB by default).
+  listen "$dir/max.sock" "$dir/random" --size 8M
+  "$ringcat" --connect "$dir/max.sock" --max-size 4M >"$dir/max.out" 2>"$dir/connect.err"
+  [ $? -eq 1 ] || fail "--max-size 4M took an 8 MiB ring"
+  one_line "$dir/connect.err" "is larger than --max-size (4194304 bytes)" "--max-size"
+  [ ! -s "$dir/max.out" ] || fail "--max-size: bytes came through"
+  wait "$listener"
+  [ $? -eq 1 ] || fail "--max-size: the writer should fail"
+  one_line "$dir/listen.err" "the reader went away" "--max-size: writer"
+  listen "$dir/max.sock" "$dir/random" --size 8M
+  "$ringcat" --connect "$dir/max.sock" --max-size 8M >"$dir/max.out" ||
+    fail "--max-size 8M refused an 8 MiB ring"
+  wait "$listener" || fail "--max-size 8M: writer"
+  cmp -s "$dir/random" "$dir/max.out" || fail "--max-size 8M: output differs"
 
   # From a pipe, and from a pipe in small, irregular writes (the writer
   # naps and batches), into a pipe.
@@ -484,6 +498,9 @@ case_usage() {
   usage_error "socket path too long" --connect "$(printf 'x%.0s' $(seq 200))"
   usage_error "--size is for --listen" -s 1M --connect x
   usage_error "--mode is for --listen" --mode 600 --connect x
+  usage_error "--max-size is for --connect" --max-size 1G --listen x
+  usage_error "bad size '0'" --max-size 0 --connect x
+  usage_error "bad size '1G1'" --max-size 1G1 --connect x
   usage_error "bad mode '999'" --mode 999 --listen x
   usage_error "bad mode '1777'" --mode 1777 --listen x
   usage_error "bad mode 'rw'" --mode rw --listen x

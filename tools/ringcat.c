@@ -85,7 +85,9 @@ struct options {
     const char *connect_path;
     const char *size_text; /* -s as given, NULL for the default */
     size_t capacity;
-    const char *mode_text; /* --mode as given */
+    const char *mode_text;     /* --mode as given */
+    const char *max_size_text; /* --max-size as given */
+    size_t max_size;
     mode_t mode;
     double wait_s; /* < 0: forever */
     int wait_given;
@@ -241,6 +243,7 @@ enum {
     OPT_WAIT,
     OPT_PROGRESS,
     OPT_VERSION,
+    OPT_MAX_SIZE,
 };
 
 static const struct option long_options[] = {
@@ -248,6 +251,7 @@ static const struct option long_options[] = {
     {"connect", required_argument, NULL, 'c'},
     {"size", required_argument, NULL, 's'},
     {"mode", required_argument, NULL, OPT_MODE},
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
     {"wait", required_argument, NULL, OPT_WAIT},
     {"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
     {"allow-any-user", no_argument, NULL, OPT_ALLOW_ANY_USER},
@@ -273,6 +277,8 @@ static const char usage_text[] =
     "                        default 4M)\n"
     "      --mode MODE       --listen: the socket's permissions (octal;\n"
     "                        default 0600, 0666 when others are allowed)\n"
+    "      --max-size BYTES  --connect: the largest ring to map (K, M, G\n"
+    "                        or T; default 1G)\n"
     "      --wait SECONDS    how long to wait for the other side, or\n"
     "                        'forever': for a listener (--connect, default\n"
     "                        5), for a reader (--listen, default 60)\n"
@@ -426,7 +432,9 @@ static void check_path(const char *option, const char *path)
 
 static struct options parse_options(int argc, char **argv)
 {
-    struct options o = {.capacity = 4u << 20, .wait_s = CONNECT_WAIT_S};
+    struct options o = {.capacity = 4u << 20,
+                        .max_size = RING_ATTACH_MAX_DEFAULT,
+                        .wait_s = CONNECT_WAIT_S};
     uint64_t size;
     int c, at;
 
@@ -453,6 +461,14 @@ static struct options parse_options(int argc, char **argv)
                     "--size: bad size '%s' (bytes, with K, M, G or T)", optarg);
             o.capacity = (size_t)size;
             o.size_text = optarg;
+            break;
+        case OPT_MAX_SIZE:
+            if (parse_size(optarg, &size) != 0)
+                die(EXIT_USAGE,
+                    "--max-size: bad size '%s' (bytes, with K, M, G or T)",
+                    optarg);
+            o.max_size = (size_t)size;
+            o.max_size_text = optarg;
             break;
         case OPT_MODE:
             o.mode = parse_mode(optarg);
@@ -496,6 +512,9 @@ static struct options parse_options(int argc, char **argv)
     if (o.connect_path && o.mode_text)
         die(EXIT_USAGE, "--mode is for --listen: the listener makes the "
                         "socket");
+    if (o.listen_path && o.max_size_text)
+        die(EXIT_USAGE, "--max-size is for --connect: the reader decides "
+                        "what it maps");
     if (o.listen_path && !o.wait_given)
         o.wait_s = LISTEN_WAIT_S;
     if (o.listen_path && !o.mode_text)
@@ -1039,8 +1058,6 @@ static const char *attach_failure(int rc)
                "listener never allocated)";
     case -ENOMEM:
         return "not enough memory to map it";
-    case -EFBIG:
-        return "it is larger than the largest ring ringcat maps";
     case -EBUSY:
         return "another reader holds it";
     case -EPERM:
@@ -1088,8 +1105,13 @@ static int run_reader(const struct options *o)
         die(1, "%s: the listener refused us or went away", o->connect_path);
     if (fd < 0)
         die(1, "no ring came from %s: %s", o->connect_path, strerror(-fd));
-    rc = ring_attach(&r, fd, RING_CONSUMER);
+    /* A peer's ring costs us memory up to its capacity: map only what
+       the user accepts. */
+    rc = ring_attach_max(&r, fd, RING_CONSUMER, o->max_size);
     close(fd);
+    if (rc == -EFBIG)
+        die(1, "the ring from %s is larger than --max-size (%zu bytes)",
+            o->connect_path, o->max_size);
     if (rc < 0)
         die(1, "the ring from %s is not usable: %s", o->connect_path,
             attach_failure(rc));
