@@ -362,6 +362,51 @@ Test(peer, random_indices_never_lead_outside_the_mapping)
     cr_assert_eq(ring_error(&prod), -EPROTO);
 }
 
+/* The peer publishes a tail past a record header it left at 0, which an
+   honest producer never does (it stores each header before the tail that
+   covers it). Every call must agree that the consumer is stopped: before
+   the fix ring_msg_recv said -EAGAIN forever while the wait and the event
+   said "readable", and the documented loops spun a CPU. */
+static void publish_tail_past_a_zero_header(void)
+{
+    cr_assert_eq(ring_msg_send(&prod, "12345678", 8), 0);
+    uint64_t *word = (uint64_t *)(void *)prod.setup.data;
+    *word = 0; /* the header of the record tail covers */
+}
+
+Test(peer, a_tail_past_a_zero_header_stops_the_wait)
+{
+    char buf[16];
+
+    publish_tail_past_a_zero_header();
+    cr_assert_eq(ring_wait_readable(&cons, 1, 1000), -EPROTO);
+    cr_assert_eq(ring_msg_recv(&cons, buf, sizeof buf), -EPROTO);
+    consumer_is_stopped();
+}
+
+Test(peer, a_tail_past_a_zero_header_stops_the_event_loop)
+{
+    char buf[16];
+
+    publish_tail_past_a_zero_header();
+    cr_assert_geq(ring_event_fd(&cons, RING_CONSUMER), 0);
+    cr_assert_eq(ring_event_arm(&cons, RING_CONSUMER, 1), -EPROTO);
+    cr_assert_eq(ring_msg_recv(&cons, buf, sizeof buf), -EPROTO);
+    consumer_is_stopped();
+}
+
+Test(peer, a_tail_past_a_zero_header_stops_the_receive)
+{
+    char buf[16];
+    size_t len;
+
+    publish_tail_past_a_zero_header();
+    cr_assert_eq(ring_readable(&cons), 16); /* the consumer learns tail */
+    cr_assert_eq(ring_msg_recv(&cons, buf, sizeof buf), -EPROTO);
+    cr_assert_null(ring_msg_peek(&cons, &len));
+    consumer_is_stopped();
+}
+
 /* A producer that lies that it never came, then dies: a consumer that has
    seen it alive must not wait for it forever. */
 Test(hostile, a_dead_peer_cannot_lie_its_way_into_an_endless_wait,

@@ -26,11 +26,10 @@ static void recv_with_options(int passcred)
     cr_assert_geq(fd, 0);
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     if (setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof one) != 0) {
-        /* A kernel before 6.5 has no pidfds to leak. */
         close(sv[0]);
         close(sv[1]);
         close(fd);
-        return;
+        cr_skip_test("a kernel before 6.5 has no pidfds to leak");
     }
     if (passcred)
         cr_assert_eq(

@@ -3,16 +3,21 @@
    real processes. Time bounds are generous: these tests make no timing
    claim beyond "a deadline is not cut short" and "no hang". */
 #define _GNU_SOURCE
+#include "census.h"
 #include "helpers.h"
 #include "ring.h"
 #include "ring_internal.h"
 
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -709,4 +714,84 @@ Test(wait, event_fd_arguments)
     ring_close(&both);
     ring_close(&p);
     cr_assert_eq(ring_event_fd(&p, 0), -EBADF);
+}
+
+/* The process's inotify instances, from /proc/self/fd. */
+static int inotify_instances(void)
+{
+    char path[64], target[64];
+    int n = 0;
+
+    for (int fd = 0; fd < 4096; fd++) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len <= 0)
+            continue;
+        target[len] = '\0';
+        n += strcmp(target, "anon_inode:inotify") == 0;
+    }
+    return n;
+}
+
+/* More event descriptors than a user may have inotify instances (128 by
+   default): they share one, which goes with the last; and a doorbell
+   wakes only the descriptor of the ring that rang. */
+Test(wait, event_fds_share_one_inotify_instance, .timeout = 120)
+{
+    enum { RINGS = 200 };
+    static struct ring prod[RINGS], cons[RINGS];
+    struct test_census before, after;
+    struct pollfd pfd;
+    struct rlimit lim;
+    int fds[RINGS];
+
+    /* Five descriptors a ring pair: more than a soft limit of 1024. */
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &lim), 0);
+    if (lim.rlim_cur < 2048 && lim.rlim_max >= 2048) {
+        lim.rlim_cur = 2048;
+        cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    }
+    if (lim.rlim_cur < 2048)
+        cr_skip_test("a descriptor limit of %llu is too low",
+                     (unsigned long long)lim.rlim_cur);
+    cr_assert_eq(test_take_census(&before), 0);
+    for (int i = 0; i < RINGS; i++) {
+        cr_assert_eq(ring_create(&prod[i], 4096, RING_PRODUCER), 0);
+        cr_assert_eq(ring_attach(&cons[i], ring_fd(&prod[i]), RING_CONSUMER),
+                     0);
+        fds[i] = ring_event_fd(&cons[i], RING_CONSUMER);
+        cr_assert_geq(fds[i], 0, "event fd %d: %d", i, fds[i]);
+    }
+    cr_assert_eq(inotify_instances(), 1);
+
+    /* Ring 7 armed and rung: its descriptor turns readable, and ring 8's
+       (not armed, so it has no tick either) does not. */
+    cr_assert_eq(ring_event_arm(&cons[7], RING_CONSUMER, 1), 0);
+    cr_assert_eq(ring_write(&prod[7], "x", 1), 1);
+    pfd = (struct pollfd){.fd = fds[7], .events = POLLIN};
+    cr_assert_eq(poll(&pfd, 1, 30000), 1);
+    pfd = (struct pollfd){.fd = fds[8], .events = POLLIN};
+    cr_assert_eq(poll(&pfd, 1, 0), 0, "a doorbell woke another ring");
+    cr_assert_eq(ring_event_arm(&cons[7], RING_CONSUMER, 1), 1);
+
+    for (int i = 0; i < RINGS; i++) {
+        ring_close(&cons[i]);
+        ring_close(&prod[i]);
+    }
+    cr_assert_eq(inotify_instances(), 0);
+    cr_assert_eq(test_take_census(&after), 0);
+    cr_assert(!test_census_differs(&before, &after, NULL, 0));
+}
+
+/* A spin as long as a long allows is taken as the longest there is: the
+   wait's deadline arithmetic does not overflow (UBSan checks it). */
+Test(wait, a_huge_spin_is_clamped, .timeout = 120)
+{
+    struct ring r;
+
+    cr_assert_eq(ring_create(&r, 4096, 0), 0);
+    cr_assert_eq(ring_set_spin(&r, LONG_MAX), 0);
+    cr_assert_eq(ring_wait_readable(&r, 1, 20), -ETIMEDOUT);
+    cr_assert_eq(ring_set_spin(&r, -1), 0);
+    ring_close(&r);
 }

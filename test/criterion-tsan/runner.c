@@ -42,6 +42,21 @@ void criterion_fail(const char *file, int line, const char *expr,
     _exit(1);
 }
 
+/* The exit status of a test that skipped itself. */
+#define SKIPPED 77
+
+void criterion_skip(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("skipped: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    _exit(SKIPPED);
+}
+
 void criterion_log(const char *fmt, ...)
 {
     va_list ap;
@@ -60,6 +75,7 @@ static const struct criterion_suite *suite_of(const struct criterion_test *t)
     return NULL;
 }
 
+/* 1 passed, 0 failed, SKIPPED skipped. */
 static int run_one(const struct criterion_test *t)
 {
     const struct criterion_suite *s = suite_of(t);
@@ -94,12 +110,14 @@ static int run_one(const struct criterion_test *t)
         fprintf(stderr, "%s::%s: killed by signal %d%s\n", t->suite, t->name,
                 WTERMSIG(status),
                 WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+    if (WIFEXITED(status) && WEXITSTATUS(status) == SKIPPED)
+        return SKIPPED;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 int main(int argc, char **argv)
 {
-    int run = 0, failed = 0;
+    int run = 0, failed = 0, skipped = 0;
 
     (void)argc;
     (void)argv; /* Criterion's options (--jobs) are accepted and ignored */
@@ -107,11 +125,16 @@ int main(int argc, char **argv)
         int ok = run_one(t);
         run++;
         failed += !ok;
-        fprintf(stderr, "[%s] %s::%s\n", ok ? "PASS" : "FAIL", t->suite,
-                t->name);
+        skipped += ok == SKIPPED;
+        fprintf(stderr, "[%s] %s::%s\n",
+                ok == SKIPPED ? "SKIP"
+                : ok          ? "PASS"
+                              : "FAIL",
+                t->suite, t->name);
     }
     fprintf(stderr,
-            "[====] Synthesis: Tested: %d | Passing: %d | Failing: %d\n", run,
-            run - failed, failed);
+            "[====] Synthesis: Tested: %d | Passing: %d | Skipped: %d | "
+            "Failing: %d\n",
+            run, run - failed - skipped, skipped, failed);
     return failed ? 1 : 0;
 }

@@ -41,6 +41,8 @@ struct criterion_suite {
 };
 
 void criterion_register_test(struct criterion_test *test);
+__attribute__((noreturn, format(printf, 1, 2))) void
+criterion_skip(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void criterion_log(const char *fmt, ...);
 void criterion_register_suite(struct criterion_suite *suite);
 __attribute__((noreturn, format(printf, 4, 5))) void
@@ -89,6 +91,8 @@ criterion_fail(const char *file, int line, const char *expr, const char *fmt,
 #define cr_assert_fail(...)                                                    \
     criterion_fail(__FILE__, __LINE__, "fail", "" __VA_ARGS__)
 #define cr_log_info(...) criterion_log(__VA_ARGS__)
+/* Ends the test as skipped (what it needs is not here), as Criterion's. */
+#define cr_skip_test(...) criterion_skip("" __VA_ARGS__)
 #define cr_assert_eq(a, b, ...)                                                \
     CRITERION_CHECK((a) == (b), #a " == " #b, __VA_ARGS__)
 #define cr_assert_gt(a, b, ...)                                                \
