@@ -56,9 +56,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef RINGCAT_VERSION
-#define RINGCAT_VERSION "unknown"
-#endif
 
 #define EXIT_USAGE 2
 /* How long a wait lasts before the socket is asked about the peer. */
@@ -496,7 +493,7 @@ static struct options parse_options(int argc, char **argv)
             usage(stdout);
             exit(0);
         case OPT_VERSION:
-            printf("ringcat (ring) %s\n", RINGCAT_VERSION);
+            printf("ringcat (ring) %s\n", RING_VERSION_STRING);
             exit(0);
         default:
             option_error(c, argv[at]);
