@@ -56,7 +56,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #define EXIT_USAGE 2
 /* How long a wait lasts before the socket is asked about the peer. */
 #define WAIT_SLICE_MS 200
