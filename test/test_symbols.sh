@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# test_symbols.sh STATIC SHARED INCLUDE GENERATED_INCLUDE CC: libring takes
+# test_symbols.sh STATIC SHARED INCLUDE GENERATED_INCLUDE CC [SANITIZE]:
+# libring takes
 # no name a user might pick. Every global it defines, in the static archive
 # and in the shared library, is either a public call declared in ring.h
 # (ring_*) or an internal one (ringi_*, a prefix no user picks); and a
 # program with functions of its own named like libring's internals of old
 # (ring_map, ring_publish, ...) links against the static library and runs.
 set -euo pipefail
-static=$1 shared=$2 include=$3 generated=$4 cc=$5
+static=$1 shared=$2 include=$3 generated=$4 cc=$5 sanitize=${6:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "symbols: $*" >&2; exit 1; }
@@ -66,7 +67,9 @@ int main(void)
     return 0;
 }
 C
-"$cc" -std=c11 -Wall -Wextra -Werror -Wno-missing-prototypes \
+flags=()
+[ -z "$sanitize" ] || flags=(-fsanitize="$sanitize")
+"$cc" -std=c11 -Wall -Wextra -Werror -Wno-missing-prototypes "${flags[@]}" \
   -I"$include" -I"$generated" -o "$tmp/user" "$tmp/user.c" "$static" \
   -lpthread >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; fail "a user's ring_map does not link"; }
 [ "$("$tmp/user")" = 28 ] || fail "the user's program went wrong"
