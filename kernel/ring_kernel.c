@@ -38,17 +38,23 @@
 #include "ring_layout.h"
 #include "ring_kernel.h"
 
-/* The record format of ring.h: an 8-byte header (length + 1), the payload
-   padded to 8 bytes. */
+/*
+ * The record format of ring.h: an 8-byte header (length + 1), the payload
+ * padded to 8 bytes.
+ */
 #define RINGK_HEADER 8u
 
-/* A sleeping producer looks at head again at least this often, so that a
-   consumer that never calls RING_IOC_WAKE still lets it go on. */
+/*
+ * A sleeping producer looks at head again at least this often, so that a
+ * consumer that never calls RING_IOC_WAKE still lets it go on.
+ */
 #define RINGK_WAIT_SLICE (HZ / 10)
 
 struct ringk {
-	/* Guards everything below it up to the wait queues; taken from any
-	   context, never held across anything that sleeps. */
+	/*
+	 * Guards everything below it up to the wait queues; taken from any
+	 * context, never held across anything that sleeps.
+	 */
 	raw_spinlock_t lock;
 	u64 tail;	/* own copy: bytes ever committed */
 	u64 head;	/* the consumer's head as last read and checked */
@@ -76,9 +82,11 @@ struct ringk {
 	struct irq_work wake_work;  /* wakes both queues from an NMI */
 	struct kref ref;
 #ifdef RINGK_BUG_MAP_ONCE
-	/* The negative control of kernel/test: the kernel's view has the
-	   data once, followed by spare pages, so a record that straddles the
-	   wrap lands partly where the consumer never looks. */
+	/*
+	 * The negative control of kernel/test: the kernel's view has the
+	 * data once, followed by spare pages, so a record that straddles the
+	 * wrap lands partly where the consumer never looks.
+	 */
 	struct page **spare;
 #endif
 };
@@ -88,8 +96,10 @@ static inline u64 ringk_record_size(u64 len)
 	return RINGK_HEADER + round_up(len, RINGK_HEADER);
 }
 
-/* What a record of len needs free: its size and the zero header word
-   after it (ring_msg_space_needed in ring.h). */
+/*
+ * What a record of len needs free: its size and the zero header word
+ * after it (ring_msg_space_needed in ring.h).
+ */
 static inline u64 ringk_record_need(u64 len)
 {
 	return ringk_record_size(len) + RINGK_HEADER;
@@ -120,9 +130,11 @@ static void ringk_wake_work(struct irq_work *work)
 	wake_up_interruptible(&kr->write_wq);
 }
 
-/* Wakes consumers in poll (and, for a state change, producers). Not from
-   an NMI, and not with a sleeping lock from a hard interrupt on
-   PREEMPT_RT: there the irq_work does it. */
+/*
+ * Wakes consumers in poll (and, for a state change, producers). Not from
+ * an NMI, and not with a sleeping lock from a hard interrupt on
+ * PREEMPT_RT: there the irq_work does it.
+ */
 static void ringk_wake(struct ringk *kr, bool producers)
 {
 	if (in_nmi() || (IS_ENABLED(CONFIG_PREEMPT_RT) && in_hardirq())) {
@@ -137,24 +149,30 @@ static void ringk_wake(struct ringk *kr, bool producers)
 static void ringk_set_state(struct ringk *kr, u32 state)
 {
 	kr->state = state;
-	/* Release pairs with the consumer's acquire load of stream_state
-	   (src/device.c): every record committed before is visible to a
-	   consumer that sees the new state. */
+	/*
+	 * Release pairs with the consumer's acquire load of stream_state
+	 * (src/device.c): every record committed before is visible to a
+	 * consumer that sees the new state.
+	 */
 	smp_store_release(&kr->control->stream_state, state);
 }
 
-/* Lock held. Reads the one word of user-writable memory the driver ever
-   reads, and checks it; an impossible head stops the ring. Returns 0 or
-   -EPROTO. */
+/*
+ * Lock held. Reads the one word of user-writable memory the driver ever
+ * reads, and checks it; an impossible head stops the ring. Returns 0 or
+ * -EPROTO.
+ */
 static int ringk_refresh_head(struct ringk *kr)
 {
 	u64 head;
 
 	if (kr->state == RING_DEV_STOPPED)
 		return -EPROTO;
-	/* One load, never repeated: acquire pairs with the consumer's
-	   release store of head (ringi_publish in ring.h), so its reads of
-	   the records it gave back are done before we overwrite them. */
+	/*
+	 * One load, never repeated: acquire pairs with the consumer's
+	 * release store of head (ringi_publish in ring.h), so its reads of
+	 * the records it gave back are done before we overwrite them.
+	 */
 	head = smp_load_acquire(&kr->consumer->head);
 	if (head - kr->head > kr->tail - kr->head ||
 	    (head & (RINGK_HEADER - 1))) {
@@ -168,8 +186,10 @@ static int ringk_refresh_head(struct ringk *kr)
 	return 0;
 }
 
-/* Lock held. 0 when need bytes are free now, else -EAGAIN or the ring's
-   error. */
+/*
+ * Lock held. 0 when need bytes are free now, else -EAGAIN or the ring's
+ * error.
+ */
 static int ringk_room(struct ringk *kr, u64 need)
 {
 	int err;
@@ -210,9 +230,11 @@ void *ringk_reserve(struct ringk *kr, size_t len)
 		dst = kr->data + (kr->tail & kr->mask) + RINGK_HEADER;
 	}
 	raw_spin_unlock_irqrestore(&kr->lock, flags);
-	/* The reservation is ours alone until commit: no lock is needed to
-	   fill it, and the caller may even sleep (write() copies from user
-	   space into it). */
+	/*
+	 * The reservation is ours alone until commit: no lock is needed to
+	 * fill it, and the caller may even sleep (write() copies from user
+	 * space into it).
+	 */
 	return err ? ERR_PTR(err) : dst;
 }
 EXPORT_SYMBOL_GPL(ringk_reserve);
@@ -221,8 +243,10 @@ void ringk_cancel(struct ringk *kr)
 {
 	unsigned long flags;
 
-	/* In an NMI, spin: a reservation's owner is ourselves or another
-	   CPU's short critical section, never a waiter on us. */
+	/*
+	 * In an NMI, spin: a reservation's owner is ourselves or another
+	 * CPU's short critical section, never a waiter on us.
+	 */
 	raw_spin_lock_irqsave(&kr->lock, flags);
 	kr->reserved = 0;
 	raw_spin_unlock_irqrestore(&kr->lock, flags);
@@ -236,8 +260,10 @@ void ringk_commit(struct ringk *kr, size_t len)
 	bool wake;
 
 	raw_spin_lock_irqsave(&kr->lock, flags);
-	/* Nothing is published past the end of the stream, into a stopped
-	   ring, or for a consumer that is gone. */
+	/*
+	 * Nothing is published past the end of the stream, into a stopped
+	 * ring, or for a consumer that is gone.
+	 */
 	if (!kr->reserved || (u64)len >= kr->reserved ||
 	    kr->state != RING_DEV_RUNNING || kr->closed) {
 		kr->reserved = 0;
@@ -247,25 +273,33 @@ void ringk_commit(struct ringk *kr, size_t len)
 	kr->reserved = 0;
 	pos = kr->tail;
 	next = pos + ringk_record_size(len);
-	/* As libring's producer does: the word after the record reads as
-	   "not yet" before the header makes the record visible. Plain: the
-	   release below orders it. */
+	/*
+	 * As libring's producer does: the word after the record reads as
+	 * "not yet" before the header makes the record visible. Plain: the
+	 * release below orders it.
+	 */
 	WRITE_ONCE(*ringk_data_word(kr, next), 0);
-	/* The commit point. Release pairs with the consumer's acquire load
-	   of the header (ringi_msg_head_word in ring.h): the payload and the
-	   cleared word after it are visible to a consumer that sees it. */
+	/*
+	 * The commit point. Release pairs with the consumer's acquire load
+	 * of the header (ringi_msg_head_word in ring.h): the payload and the
+	 * cleared word after it are visible to a consumer that sees it.
+	 */
 	smp_store_release(ringk_data_word(kr, pos), (u64)len + 1);
 	kr->tail = next;
-	/* Release pairs with the consumer's acquire load of tail
-	   (ringi_refresh_tail in ring.h). */
+	/*
+	 * Release pairs with the consumer's acquire load of tail
+	 * (ringi_refresh_tail in ring.h).
+	 */
 	smp_store_release(&kr->control->tail, next);
 	raw_spin_unlock_irqrestore(&kr->lock, flags);
 
-	/* Full barrier (in wq_has_sleeper) between the store of tail and the
-	   look at the wait queue; pairs with the barrier in ringk_poll after
-	   poll_wait(): either the consumer sees the new tail, or we see it
-	   queued. Its want only filters: the head we know is at most the
-	   true one, so we may wake early, never late. */
+	/*
+	 * Full barrier (in wq_has_sleeper) between the store of tail and the
+	 * look at the wait queue; pairs with the barrier in ringk_poll after
+	 * poll_wait(): either the consumer sees the new tail, or we see it
+	 * queued. Its want only filters: the head we know is at most the
+	 * true one, so we may wake early, never late.
+	 */
 	wake = wq_has_sleeper(&kr->read_wq) &&
 	       next - READ_ONCE(kr->head) >= READ_ONCE(kr->read_want);
 	if (wake)
@@ -297,8 +331,10 @@ void ringk_end(struct ringk *kr)
 }
 EXPORT_SYMBOL_GPL(ringk_end);
 
-/* Lock not held. Nonzero when the wait for need bytes is over: room, or
-   an error (into *err). */
+/*
+ * Lock not held. Nonzero when the wait for need bytes is over: room, or
+ * an error (into *err).
+ */
 static bool ringk_wait_over(struct ringk *kr, u64 need, int *err)
 {
 	unsigned long flags;
@@ -309,8 +345,10 @@ static bool ringk_wait_over(struct ringk *kr, u64 need, int *err)
 	return *err != -EAGAIN;
 }
 
-/* Lock held. Tells the consumer what head we wait for, or that we wait no
-   more (want 0). */
+/*
+ * Lock held. Tells the consumer what head we wait for, or that we wait no
+ * more (want 0).
+ */
 static void ringk_announce(struct ringk *kr, u64 want)
 {
 	kr->write_want = want;
@@ -333,18 +371,22 @@ int ringk_wait_writable(struct ringk *kr, size_t len, long timeout)
 		raw_spin_lock_irqsave(&kr->lock, flags);
 		err = ringk_room(kr, need);
 		if (err == -EAGAIN) {
-			/* Asks to be woken once half the ring is free (or the
-			   record fits, if it is larger): one wake-up for many
-			   records, not one each. A consumer that stops short of
-			   that is seen within RINGK_WAIT_SLICE. */
+			/*
+			 * Asks to be woken once half the ring is free (or the
+			 * record fits, if it is larger): one wake-up for many
+			 * records, not one each. A consumer that stops short of
+			 * that is seen within RINGK_WAIT_SLICE.
+			 */
 			ringk_announce(kr, kr->tail - kr->capacity +
 						   max(need, kr->capacity / 2));
-			/* Full barrier between the store of want and the
-			   second look at head. Pairs with the consumer's full
-			   fence between its store of head and its load of
-			   write_want (a device ring publishes with a fence,
-			   src/device.c): either we see its head here, or it
-			   sees our want and calls RING_IOC_WAKE. */
+			/*
+			 * Full barrier between the store of want and the
+			 * second look at head. Pairs with the consumer's full
+			 * fence between its store of head and its load of
+			 * write_want (a device ring publishes with a fence,
+			 * src/device.c): either we see its head here, or it
+			 * sees our want and calls RING_IOC_WAKE.
+			 */
 			smp_mb();
 			err = ringk_room(kr, need);
 			if (err == -EAGAIN)
@@ -410,8 +452,10 @@ static long ringk_geometry(struct ringk *kr, void __user *arg)
 	return copy_to_user(arg, &g, sizeof(g)) ? -EFAULT : 0;
 }
 
-/* Records how much the consumer waits for; 1 when that is readable
-   already (or the stream is over), 0 when poll will tell. */
+/*
+ * Records how much the consumer waits for; 1 when that is readable
+ * already (or the stream is over), 0 when poll will tell.
+ */
 static long ringk_arm(struct ringk *kr, unsigned long want)
 {
 	unsigned long flags;
@@ -467,8 +511,10 @@ __poll_t ringk_poll(struct ringk *kr, struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &kr->read_wq, wait);
-	/* Pairs with the barrier in wq_has_sleeper (ringk_commit): we are
-	   queued before we look at tail. */
+	/*
+	 * Pairs with the barrier in wq_has_sleeper (ringk_commit): we are
+	 * queued before we look at tail.
+	 */
 	smp_mb();
 	raw_spin_lock_irqsave(&kr->lock, flags);
 	ringk_refresh_head(kr);
@@ -487,8 +533,10 @@ EXPORT_SYMBOL_GPL(ringk_poll);
 
 static vm_fault_t ringk_fault(struct vm_fault *vmf)
 {
-	/* Every page is inserted at mmap time; a page the user zapped
-	   (madvise) does not come back. */
+	/*
+	 * Every page is inserted at mmap time; a page the user zapped
+	 * (madvise) does not come back.
+	 */
 	return VM_FAULT_SIGBUS;
 }
 
@@ -513,15 +561,19 @@ int ringk_mmap(struct ringk *kr, struct vm_area_struct *vma)
 	unsigned long total = 2 + 2 * kr->nr_data_pages;
 	unsigned long off = vma->vm_pgoff, pages = vma_pages(vma);
 
-	/* A private mapping would copy pages on write: refused, as is
-	   anything beyond the ring. */
+	/*
+	 * A private mapping would copy pages on write: refused, as is
+	 * anything beyond the ring.
+	 */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (off >= total || pages > total - off)
 		return -EINVAL;
-	/* Only the consumer page (page 0) may be written; past it, the
-	   mapping is read-only and can never be made writable (mprotect
-	   checks VM_MAYWRITE). */
+	/*
+	 * Only the consumer page (page 0) may be written; past it, the
+	 * mapping is read-only and can never be made writable (mprotect
+	 * checks VM_MAYWRITE).
+	 */
 	if (off + pages > 1) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EPERM;
@@ -547,8 +599,10 @@ static void ringk_free_pages(struct page **pages, unsigned long count)
 
 static int ringk_alloc_pages(struct page **pages, unsigned long count)
 {
-	/* Zeroed: nothing of a former owner shows through. Charged to the
-	   caller's memory cgroup. */
+	/*
+	 * Zeroed: nothing of a former owner shows through. Charged to the
+	 * caller's memory cgroup.
+	 */
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
 			  __GFP_RETRY_MAYFAIL;
 	unsigned long i;
@@ -612,8 +666,10 @@ void ringk_close(struct ringk *kr)
 EXPORT_SYMBOL_GPL(ringk_close);
 
 #ifdef RINGK_BUG_MAP_ONCE
-/* The deliberate bug: user space maps the data twice, as it should, but
-   the kernel writes through a view that has it only once. */
+/*
+ * The deliberate bug: user space maps the data twice, as it should, but
+ * the kernel writes through a view that has it only once.
+ */
 static int ringk_bug_map_once(struct ringk *kr, unsigned long n)
 {
 	struct page **view;

@@ -40,8 +40,10 @@ struct vm_area_struct;
  */
 struct ringk *ringk_create(u64 capacity, u64 max_capacity);
 
-/* References for producers that outlive the consumer's file. ringk_put
-   may free the ring: process context. */
+/*
+ * References for producers that outlive the consumer's file. ringk_put
+ * may free the ring: process context.
+ */
 void ringk_get(struct ringk *kr);
 void ringk_put(struct ringk *kr);
 
@@ -57,8 +59,10 @@ u64 ringk_capacity(const struct ringk *kr);
 /* The longest record the ring can ever carry. */
 size_t ringk_max_record(const struct ringk *kr);
 
-/* The consumer's file operations: mmap, poll and the generic ioctls
-   (RING_IOC_GEOMETRY, RING_IOC_ARM, RING_IOC_WAKE; -ENOTTY for others). */
+/*
+ * The consumer's file operations: mmap, poll and the generic ioctls
+ * (RING_IOC_GEOMETRY, RING_IOC_ARM, RING_IOC_WAKE; -ENOTTY for others).
+ */
 int ringk_mmap(struct ringk *kr, struct vm_area_struct *vma);
 __poll_t ringk_poll(struct ringk *kr, struct file *file, poll_table *wait);
 long ringk_ioctl(struct ringk *kr, unsigned int cmd, unsigned long arg);
@@ -73,17 +77,21 @@ long ringk_ioctl(struct ringk *kr, unsigned int cmd, unsigned long arg);
  */
 void *ringk_reserve(struct ringk *kr, size_t len);
 
-/* Producer, the context that reserved. Publishes the reserved record
-   with its first len bytes (len <= reserved) and wakes a consumer waiting
-   for it. A larger len is refused: the reservation is cancelled, as it is
-   when the stream ended, the ring stopped or the consumer left since. */
+/*
+ * Producer, the context that reserved. Publishes the reserved record
+ * with its first len bytes (len <= reserved) and wakes a consumer waiting
+ * for it. A larger len is refused: the reservation is cancelled, as it is
+ * when the stream ended, the ring stopped or the consumer left since.
+ */
 void ringk_commit(struct ringk *kr, size_t len);
 
 /* Producer. Ends the reservation without publishing anything. */
 void ringk_cancel(struct ringk *kr);
 
-/* Producer, any context. Copies one record in: 0, or what ringk_reserve
-   returns. */
+/*
+ * Producer, any context. Copies one record in: 0, or what ringk_reserve
+ * returns.
+ */
 int ringk_send(struct ringk *kr, const void *msg, size_t len);
 
 /*
@@ -94,14 +102,18 @@ int ringk_send(struct ringk *kr, const void *msg, size_t len);
  */
 int ringk_wait_writable(struct ringk *kr, size_t len, long timeout);
 
-/* Producer, process context: ringk_send, waiting for room as
-   ringk_wait_writable does. */
+/*
+ * Producer, process context: ringk_send, waiting for room as
+ * ringk_wait_writable does.
+ */
 int ringk_send_wait(struct ringk *kr, const void *msg, size_t len,
 		    long timeout);
 
-/* Producer, any context but NMI. Ends the stream: once the consumer has
-   taken every record committed before, its waits return -EPIPE; a
-   reservation still open is not published. */
+/*
+ * Producer, any context but NMI. Ends the stream: once the consumer has
+ * taken every record committed before, its waits return -EPIPE; a
+ * reservation still open is not published.
+ */
 void ringk_end(struct ringk *kr);
 
 #endif /* RING_KERNEL_H */

@@ -18,10 +18,16 @@
 
 /* RINGDEV_IOC_PRODUCE's sources. */
 enum ringdev_source {
-	RINGDEV_KTHREAD = 1, /* a kernel thread; waits while the ring is
-				full (ringk_send_wait, ringk_reserve) */
-	RINGDEV_HRTIMER = 2, /* an hrtimer callback, in hard-irq context;
-				retries at the next shot while full */
+	/*
+	 * A kernel thread: waits while the ring is full (ringk_send_wait,
+	 * ringk_reserve and ringk_wait_writable).
+	 */
+	RINGDEV_KTHREAD = 1,
+	/*
+	 * An hrtimer callback, in hard-irq context: retries at the next shot
+	 * while the ring is full.
+	 */
+	RINGDEV_HRTIMER = 2,
 };
 
 /* RINGDEV_IOC_PRODUCE's flags. */

@@ -26,8 +26,10 @@ module_param(max_capacity, ulong, 0644);
 MODULE_PARM_DESC(max_capacity,
 		 "largest ring one open() may create, in bytes (64 MiB)");
 
-/* A kernel thread waits for room in slices this long, so that a stop
-   request is seen even while the ring stays full. */
+/*
+ * A kernel thread waits for room in slices this long, so that a stop
+ * request is seen even while the ring stays full.
+ */
 #define RINGDEV_THREAD_SLICE (HZ / 10)
 
 struct ringdev {
@@ -56,8 +58,10 @@ static struct ringk *ringdev_ring(struct ringdev *rd)
 	return smp_load_acquire(&rd->ring);
 }
 
-/* The producer is done (or failed with err): say so, end the stream if
-   asked to. */
+/*
+ * The producer is done (or failed with err): say so, end the stream if
+ * asked to.
+ */
 static void ringdev_finish(struct ringdev *rd, int err)
 {
 	if (!err && (rd->params.flags & RINGDEV_END_AFTER))
@@ -66,9 +70,11 @@ static void ringdev_finish(struct ringdev *rd, int err)
 	WRITE_ONCE(rd->running, 0);
 }
 
-/* One record from the thread. Odd records are written in place
-   (ringk_reserve, ringk_commit), even ones copied (ringk_send): both
-   calls are exercised. */
+/*
+ * One record from the thread. Odd records are written in place
+ * (ringk_reserve, ringk_commit), even ones copied (ringk_send): both
+ * calls are exercised.
+ */
 static int ringdev_thread_send(struct ringdev *rd, u64 seq, u32 len)
 {
 	const struct ringdev_produce *p = &rd->params;
@@ -111,8 +117,10 @@ static int ringdev_thread(void *arg)
 		err = ringdev_thread_send(rd, rd->seq, len);
 		if (err == -EAGAIN || err == -ETIMEDOUT ||
 		    err == -ERESTARTSYS) {
-			/* Still full, or woken by kthread_stop: look for a
-			   stop, then try again. */
+			/*
+			 * Still full, or woken by kthread_stop: look for a
+			 * stop, then try again.
+			 */
 			err = 0;
 			continue;
 		}
@@ -170,8 +178,10 @@ static enum hrtimer_restart ringdev_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* rd->lock held. Stops the producer in the kernel, if any, and drops its
-   reference on the ring. */
+/*
+ * rd->lock held. Stops the producer in the kernel, if any, and drops its
+ * reference on the ring.
+ */
 static void ringdev_stop(struct ringdev *rd)
 {
 	if (rd->thread) {
@@ -300,8 +310,10 @@ static long ringdev_create(struct ringdev *rd, void __user *arg)
 	kr = ringk_create(c.capacity, max_capacity);
 	if (IS_ERR(kr))
 		return PTR_ERR(kr);
-	/* Release pairs with the acquire in ringdev_ring: whoever sees the
-	   ring sees it whole. */
+	/*
+	 * Release pairs with the acquire in ringdev_ring: whoever sees the
+	 * ring sees it whole.
+	 */
 	smp_store_release(&rd->ring, kr);
 	return 0;
 }
@@ -412,8 +424,10 @@ static int ringdev_release(struct inode *inode, struct file *file)
 {
 	struct ringdev *rd = file->private_data;
 
-	/* The consumer is gone: a producer waiting for room learns it at
-	   once (-EPIPE), then stops. */
+	/*
+	 * The consumer is gone: a producer waiting for room learns it at
+	 * once (-EPIPE), then stops.
+	 */
 	if (rd->ring)
 		ringk_close(rd->ring);
 	mutex_lock(&rd->lock);
