@@ -374,6 +374,8 @@ int ring_event_fd(struct ring *r, unsigned role)
     w = waiter_of(r, role, &index);
     if (w == NULL)
         return -EINVAL;
+    if (ringi_is_device(r))
+        return ringi_device_event_fd(r, role);
     if (r->setup.flags & RING_HUGEPAGES)
         return -EOPNOTSUPP; /* hugetlbfs has no write(): no doorbell */
     if (w->event_fd >= 0)
@@ -472,6 +474,8 @@ int ring_event_arm(struct ring *r, unsigned role, size_t len)
     w = waiter_of(r, role, &index);
     if (w == NULL)
         return -EINVAL;
+    if (ringi_is_device(r))
+        return ringi_device_event_arm(r, role, len);
     if (w->event_fd < 0 && (rc = ring_event_fd(r, role)) < 0)
         return rc;
     /* Cleared before we look, so that a doorbell rung after the look is

@@ -126,4 +126,21 @@ RING_HIDDEN void ringi_event_close_all(struct ring *r);
    of its parent's handle, leaving the table alone. */
 RING_HIDDEN void ringi_event_forget(struct ring *r);
 
+/* device.c: a ring produced by a kernel driver (kernel/). */
+#define RINGI_DEVICE (1u << 31) /* in setup.flags */
+RING_HIDDEN int ringi_is_device(const struct ring *r);
+/* Attaches as the consumer of a driver's ring and opens the handle; or
+   -ENODEV when fd is not a character device (the memfd path decides).
+   Else 0 or -errno; on failure the caller releases what it holds. */
+RING_HIDDEN int ringi_device_attach(struct ring *r, int fd, unsigned flags,
+                                    uint64_t max_capacity);
+RING_HIDDEN int ringi_device_wait(struct ring *r, enum ring_role role,
+                                  uint64_t len, int timeout_ms);
+RING_HIDDEN void ringi_device_wake_producer(struct ring *r);
+RING_HIDDEN int ringi_device_event_fd(struct ring *r, unsigned role);
+RING_HIDDEN int ringi_device_event_arm(struct ring *r, unsigned role,
+                                       uint64_t len);
+RING_HIDDEN void ringi_device_stats(const struct ring *r,
+                                    struct ring_stats *stats);
+
 #endif /* RING_INTERNAL_H */

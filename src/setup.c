@@ -236,6 +236,10 @@ int ring_attach_max(struct ring *r, int fd, unsigned flags, size_t max_capacity)
     reset(r);
     if (flags & ~(RING_PRODUCER | RING_CONSUMER | RING_HUGEPAGES))
         return -EINVAL;
+    /* A character device: a ring a kernel driver produces (device.c). */
+    rc = ringi_device_attach(r, fd, flags, max_capacity);
+    if (rc != -ENODEV)
+        return rc < 0 ? fail(r, rc) : 0;
     r->setup.roles = roles_of(flags);
 
     rc = ringi_validate_fd(fd, &g, max_capacity, (flags & RING_HUGEPAGES) != 0);
@@ -287,9 +291,11 @@ void ring_close(struct ring *r)
         reset(r);
         return;
     }
-    mark_roles(r, RING_ROLE_CLOSED);
-    /* A peer asleep learns at once that we are gone. */
-    ringi_wake_all(r);
+    if (!ringi_is_device(r)) {
+        mark_roles(r, RING_ROLE_CLOSED);
+        /* A peer asleep learns at once that we are gone. */
+        ringi_wake_all(r);
+    }
     release_all(r);
 }
 

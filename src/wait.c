@@ -151,6 +151,10 @@ void ringi_wake_producer(struct ring *r, uint64_t want)
 {
     struct ring_control *c = ringi_control_of(r);
 
+    if (ringi_is_device(r)) {
+        ringi_device_wake_producer(r);
+        return;
+    }
     wake(r, &c->write_want, want, &c->write_futex, &c->write_notify,
          &c->write_wakes);
 }
@@ -491,6 +495,8 @@ static int wait_until(struct ring *r, enum ring_role role, uint64_t len,
 
     if (!ringi_open_here(r))
         return -EBADF;
+    if (ringi_is_device(r))
+        return ringi_device_wait(r, role, len, timeout_ms);
     s = side_of(r, role);
     if ((rc = wait_first_look(r, &s, len, timeout_ms)) != 1)
         return rc;
@@ -554,6 +560,10 @@ int ring_get_stats(const struct ring *r, struct ring_stats *stats)
 
     if (!ringi_open_here(r))
         return -EBADF;
+    if (ringi_is_device(r)) {
+        ringi_device_stats(r, stats);
+        return 0;
+    }
     stats->consumer_sleeps =
         atomic_load_explicit(&c->read_sleeps, memory_order_relaxed);
     stats->consumer_wakes =
