@@ -183,6 +183,12 @@ RING_API int ring_create(struct ring *r, size_t capacity, unsigned flags);
  * a role is already held by a live handle, or another -errno. A role whose
  * holder closed or died is taken over: the new holder continues from the
  * old one's index.
+ *
+ * On a character device, attaches as the consumer of a ring a kernel
+ * driver produces (kernel/): the geometry comes from the driver, there are
+ * no role locks, waits and ring_event_fd go through poll on the device.
+ * -EINVAL with RING_PRODUCER or for a device that is not a ring driver's,
+ * -ENXIO before the driver has made its ring.
  */
 RING_API int ring_attach(struct ring *r, int fd, unsigned flags);
 

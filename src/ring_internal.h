@@ -9,6 +9,7 @@
  *   setup.c                  create, attach, close
  *   event.c                  descriptors for event loops
  *   wait.c                   waiting and waking
+ *   device.c                 a ring a kernel driver produces
  *   map.c validate.c memory.c role.c fence.c share.c side.c
  *                            mapping, checking a descriptor, what memory
  *                            the process may use, role locks, the
