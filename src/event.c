@@ -52,19 +52,25 @@ struct slot {
     int64_t tick_ns, next_tick_ns;
 };
 
-/* The process's table, guarded by lock. */
-static struct {
-    pthread_mutex_t lock;
-    int inotify_fd; /* the shared instance, or -1 */
+/* The shared inotify instance and its thread. inotify_fd, kick_fd, thread
+   and stack are set before the thread starts and never change; stopping
+   is guarded by the table's lock. */
+struct instance {
+    int inotify_fd; /* the shared inotify instance */
     int kick_fd;    /* an eventfd that wakes the thread */
     int stopping;   /* the thread is to end */
     pthread_t thread;
     void *stack;
-    int64_t thread_wakes_ns; /* when the thread looks at the ticks next */
+};
+
+/* The process's table, guarded by lock. */
+static struct {
+    pthread_mutex_t lock;
+    struct instance *instance; /* NULL while no side has a descriptor */
+    int64_t thread_wakes_ns;   /* when the thread looks at the ticks next */
     struct slot *slots;
     int nslots, used;
-} table = {
-    PTHREAD_MUTEX_INITIALIZER, -1, -1, 0, 0, NULL, INT64_MAX, NULL, 0, 0};
+} table = {PTHREAD_MUTEX_INITIALIZER, NULL, INT64_MAX, NULL, 0, 0};
 
 static int64_t now_ns(void)
 {
@@ -148,16 +154,16 @@ static void hear(int inotify_fd)
 
 static void *dispatch(void *arg)
 {
-    int inotify_fd = table.inotify_fd, kick_fd = table.kick_fd;
+    const struct instance *in = arg;
 
-    (void)arg;
     for (;;) {
-        struct pollfd fds[2] = {{inotify_fd, POLLIN, 0}, {kick_fd, POLLIN, 0}};
+        struct pollfd fds[2] = {{in->inotify_fd, POLLIN, 0},
+                                {in->kick_fd, POLLIN, 0}};
         int64_t now, next;
         int timeout_ms;
 
         pthread_mutex_lock(&table.lock);
-        if (table.stopping) {
+        if (in->stopping) {
             pthread_mutex_unlock(&table.lock);
             return NULL;
         }
@@ -172,81 +178,85 @@ static void *dispatch(void *arg)
         if (poll(fds, 2, timeout_ms) < 0 && errno != EINTR)
             timeout_ms = RING_EVENT_TICK_MS; /* cannot happen; do not spin */
         if (fds[1].revents & POLLIN)
-            drain(kick_fd);
+            drain(in->kick_fd);
         if (fds[0].revents & POLLIN)
-            hear(inotify_fd);
+            hear(in->inotify_fd);
     }
 }
 
-/* Closes what start_instance made (any of it may be missing). */
-static void close_instance(int inotify_fd, int kick_fd, void *stack)
+/* Closes what start_instance made (any of it may be missing) and frees
+   it. */
+static void close_instance(struct instance *in)
 {
-    if (inotify_fd >= 0)
-        close(inotify_fd);
-    if (kick_fd >= 0)
-        close(kick_fd);
-    if (stack && stack != MAP_FAILED)
-        munmap(stack, RING_EVENT_STACK);
+    if (in->inotify_fd >= 0)
+        close(in->inotify_fd);
+    if (in->kick_fd >= 0)
+        close(in->kick_fd);
+    if (in->stack && in->stack != MAP_FAILED)
+        munmap(in->stack, RING_EVENT_STACK);
+    free(in);
 }
 
 /* With the lock held: the shared instance and its thread, started with
    every signal blocked (the thread must never take the user's). */
 static int start_instance(void)
 {
+    struct instance *in = calloc(1, sizeof *in);
     pthread_attr_t attr;
     sigset_t all, old;
     int rc;
 
-    table.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    table.kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    table.stack =
+    if (!in)
+        return -ENOMEM;
+    in->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    in->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    in->stack =
         mmap(NULL, RING_EVENT_STACK, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-    if (table.inotify_fd < 0 || table.kick_fd < 0 || table.stack == MAP_FAILED)
+    if (in->inotify_fd < 0 || in->kick_fd < 0 || in->stack == MAP_FAILED)
         rc = -errno;
     else
         rc = -pthread_attr_init(&attr);
     if (rc == 0) {
-        table.stopping = 0;
         table.thread_wakes_ns = INT64_MAX;
-        rc = -pthread_attr_setstack(&attr, table.stack, RING_EVENT_STACK);
+        rc = -pthread_attr_setstack(&attr, in->stack, RING_EVENT_STACK);
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
+        /* The thread sees every field set above: pthread_create orders
+           them before its start. */
         if (rc == 0)
-            rc = -pthread_create(&table.thread, &attr, dispatch, NULL);
+            rc = -pthread_create(&in->thread, &attr, dispatch, in);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_attr_destroy(&attr);
     }
     if (rc < 0) {
-        close_instance(table.inotify_fd, table.kick_fd, table.stack);
-        table.inotify_fd = table.kick_fd = -1;
-        table.stack = NULL;
+        close_instance(in);
+        return rc;
     }
-    return rc;
+    table.instance = in;
+    return 0;
 }
 
 /* Called with the lock held, returns with it released: ends the thread
-   and closes the instance once no side uses it. */
+   and closes the instance once no side uses it. A new instance may start
+   as soon as the lock is released: this one is ours alone by then. */
 static void stop_if_unused(void)
 {
-    pthread_t thread = table.thread;
-    int inotify_fd = table.inotify_fd, kick_fd = table.kick_fd;
-    void *stack = table.stack;
+    struct instance *in = table.instance;
 
-    if (table.used > 0 || inotify_fd < 0) {
+    if (table.used > 0 || in == NULL) {
         pthread_mutex_unlock(&table.lock);
         return;
     }
-    table.stopping = 1;
-    table.inotify_fd = table.kick_fd = -1;
-    table.stack = NULL;
+    in->stopping = 1;
+    table.instance = NULL;
     free(table.slots);
     table.slots = NULL;
     table.nslots = 0;
-    signal_fd(kick_fd);
+    signal_fd(in->kick_fd);
     pthread_mutex_unlock(&table.lock);
-    pthread_join(thread, NULL);
-    close_instance(inotify_fd, kick_fd, stack);
+    pthread_join(in->thread, NULL);
+    close_instance(in);
 }
 
 /* With the lock held: a free slot (the table grows as needed), or -1. */
@@ -286,14 +296,12 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
     /* The child's copies: its thread was not forked with it. */
-    if (table.inotify_fd >= 0)
-        close_instance(table.inotify_fd, table.kick_fd, table.stack);
+    if (table.instance)
+        close_instance(table.instance);
     free(table.slots);
-    table.inotify_fd = table.kick_fd = -1;
-    table.stack = NULL;
+    table.instance = NULL;
     table.slots = NULL;
     table.nslots = table.used = 0;
-    table.stopping = 0;
     pthread_mutex_unlock(&table.lock);
 }
 
@@ -332,7 +340,7 @@ static void unwatch_if_unshared(int wd)
     for (int i = 0; i < table.nslots; i++)
         if (table.slots[i].used && table.slots[i].wd == wd)
             return;
-    (void)inotify_rm_watch(table.inotify_fd, wd);
+    (void)inotify_rm_watch(table.instance->inotify_fd, wd);
 }
 
 /* Registers a new eventfd for the memfd at path; returns its slot or
@@ -342,11 +350,11 @@ static int watch(const char *path, int event_fd)
     int rc, slot, wd;
 
     pthread_mutex_lock(&table.lock);
-    if (table.inotify_fd < 0 && (rc = start_instance()) < 0) {
+    if (table.instance == NULL && (rc = start_instance()) < 0) {
         pthread_mutex_unlock(&table.lock);
         return rc;
     }
-    wd = inotify_add_watch(table.inotify_fd, path, IN_MODIFY);
+    wd = inotify_add_watch(table.instance->inotify_fd, path, IN_MODIFY);
     if (wd < 0) {
         rc = -errno;
         stop_if_unused();
@@ -459,7 +467,7 @@ static void set_armed(const struct ringi_waiter *w, int armed, int fenced)
         s->next_tick_ns = now_ns() + s->tick_ns;
         if (s->next_tick_ns < table.thread_wakes_ns) {
             table.thread_wakes_ns = s->next_tick_ns;
-            signal_fd(table.kick_fd);
+            signal_fd(table.instance->kick_fd);
         }
     }
     pthread_mutex_unlock(&table.lock);

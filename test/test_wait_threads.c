@@ -202,3 +202,41 @@ Test(wait_threads, pthread_kill_interrupts_a_wait, .timeout = 60)
     ring_close(&c);
     ring_close(&p);
 }
+
+/* Threads opening and closing event descriptors at once: the process's
+   shared instance and its thread start and stop under them, over and over
+   (ThreadSanitizer watches; a stop that waited for the wrong thread would
+   hang here). */
+static void *event_fds_come_and_go(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 300; i++) {
+        struct ring r;
+
+        if (ring_create(&r, 4096, 0) != 0)
+            return (void *)"create";
+        if (ring_event_fd(&r, RING_CONSUMER) < 0)
+            return (void *)"event fd";
+        if (ring_event_arm(&r, RING_CONSUMER, 1) != 0)
+            return (void *)"arm";
+        if (ring_write(&r, "x", 1) != 1 ||
+            ring_event_arm(&r, RING_CONSUMER, 1) != 1)
+            return (void *)"rearm";
+        ring_close(&r);
+    }
+    return NULL;
+}
+
+Test(wait_threads, event_fds_come_and_go_in_several_threads, .timeout = 300)
+{
+    pthread_t threads[3];
+    void *what;
+
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(
+            pthread_create(&threads[i], NULL, event_fds_come_and_go, NULL), 0);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(pthread_join(threads[i], &what), 0);
+        cr_assert_null(what, "thread %d failed at %s", i, (const char *)what);
+    }
+}
