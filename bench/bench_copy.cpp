@@ -2,7 +2,10 @@
 // bench_copy.cpp: 64 KiB chunks between two threads (copy64k/, bytes per
 // second): the simplest byte ring there is (simple_ring.h), the ring's
 // ring_write/ring_read, and its zero-copy ring_reserve/ring_commit +
-// ring_peek/ring_consume. All three rings are 1 MiB.
+// ring_peek/ring_consume. All three rings are 1 MiB. The ring's handle is
+// placed at every placement, in both loop styles
+// (copy64k/ring_zero_copy/stack+8/tight); the simplest ring's indices are
+// its own, each on 128 bytes, and it runs at heap+0 only.
 //
 // Every variant touches every 64-byte line of every chunk on both sides:
 // the producer writes a stamp into each line (of its source buffer, or of
@@ -22,19 +25,12 @@ namespace
 
 constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kCapacity = 1024 * 1024;
-constexpr uint64_t kLinesPerChunk = kChunk / kLine;
 
 // The ring's copying calls, shaped like SimpleByteRing.
-class RingCopies
+class RingCopies : public RingQueue
 {
   public:
-    explicit RingCopies(size_t capacity) : ring_(capacity)
-    {
-    }
-    int setup_error() const
-    {
-        return ring_.create_error();
-    }
+    using RingQueue::RingQueue;
     size_t write(const void *src, size_t len)
     {
         return ring_write(ring_.get(), src, len);
@@ -45,30 +41,29 @@ class RingCopies
     }
     int state()
     {
-        return ring_state(ring_);
+        return ring_.state();
     }
-
-  private:
-    RingHandle ring_;
 };
 
 class SimpleCopies
 {
   public:
-    explicit SimpleCopies(size_t capacity) : ring_(capacity)
+    // Placed at heap+0 only (register_copies): the alignment is not asked.
+    [[maybe_unused]] static constexpr size_t kAlign = alignof(SimpleByteRing);
+    SimpleCopies(Arena &arena, size_t capacity) : ring_(arena, capacity)
     {
     }
     int setup_error() const
     {
-        return ring_.ok() ? 0 : -ENOMEM;
+        return ring_->ok() ? 0 : -ENOMEM;
     }
     size_t write(const void *src, size_t len)
     {
-        return ring_.write(src, len);
+        return ring_->write(src, len);
     }
     size_t read(void *dst, size_t len)
     {
-        return ring_.read(dst, len);
+        return ring_->read(dst, len);
     }
     int state()
     {
@@ -76,7 +71,7 @@ class SimpleCopies
     }
 
   private:
-    SimpleByteRing ring_;
+    Placed<SimpleByteRing> ring_;
 };
 
 // One item is one chunk, copied in from a source buffer and out to a
@@ -85,8 +80,9 @@ template <class Bytes> class ChunkCopies
 {
   public:
     static constexpr const char *kName = "copy64k";
-    explicit ChunkCopies(size_t capacity)
-        : bytes_(capacity), source_(kChunk), destination_(kChunk)
+    static constexpr size_t kAlign = Bytes::kAlign;
+    ChunkCopies(Arena &arena, size_t capacity)
+        : bytes_(arena, capacity), source_(kChunk), destination_(kChunk)
     {
     }
     int setup_error() const
@@ -96,7 +92,7 @@ template <class Bytes> class ChunkCopies
     int send(uint64_t seq, unsigned)
     {
         if (written_ == 0) {
-            stamp_lines(source_.data(), kChunk, seq * kLinesPerChunk);
+            stamp_lines(source_.data(), kChunk, key_, seq);
             escape(source_.data());
         }
         size_t n = bytes_.write(source_.data() + written_, kChunk - written_);
@@ -118,13 +114,13 @@ template <class Bytes> class ChunkCopies
             return 0;
         got_ = 0;
         escape(destination_.data());
-        return stamps_ok(destination_.data(), kChunk, seq * kLinesPerChunk)
-                   ? 1
-                   : kWrongItem;
+        return stamps_ok(destination_.data(), kChunk, key_, seq) ? 1
+                                                                 : kWrongItem;
     }
 
   private:
     Bytes bytes_;
+    const uint64_t key_ = fresh_key();
     std::vector<unsigned char> source_;      // producer only
     std::vector<unsigned char> destination_; // consumer only
     alignas(128) size_t written_ = 0;        // producer only
@@ -132,23 +128,17 @@ template <class Bytes> class ChunkCopies
 };
 
 // One item is one chunk, stamped in place in the ring and checked there.
-class ChunkZeroCopy
+class ChunkZeroCopy : public RingQueue
 {
   public:
     static constexpr const char *kName = "copy64k";
-    explicit ChunkZeroCopy(size_t capacity) : ring_(capacity)
-    {
-    }
-    int setup_error() const
-    {
-        return ring_.create_error();
-    }
+    using RingQueue::RingQueue;
     int send(uint64_t seq, unsigned)
     {
         void *span = ring_reserve(ring_.get(), kChunk);
         if (!span)
-            return ring_state(ring_);
-        stamp_lines(span, kChunk, seq * kLinesPerChunk);
+            return ring_.state();
+        stamp_lines(span, kChunk, key_, seq);
         ring_commit(ring_.get(), kChunk);
         return 1;
     }
@@ -157,34 +147,28 @@ class ChunkZeroCopy
         size_t len;
         const void *span = ring_peek(ring_.get(), &len);
         if (!span)
-            return ring_state(ring_);
+            return ring_.state();
         if (len < kChunk)
             return kWrongItem; // chunks are committed whole
-        if (!stamps_ok(span, kChunk, seq * kLinesPerChunk))
+        if (!stamps_ok(span, kChunk, key_, seq))
             return kWrongItem;
         ring_consume(ring_.get(), kChunk);
         return 1;
     }
-
-  private:
-    RingHandle ring_;
 };
-
-template <class Queue> void add_copies(const char *name)
-{
-    benchmark::RegisterBenchmark(name, [](benchmark::State &state) {
-        Queue queue(kCapacity);
-        throughput(state, queue, 1, kChunk);
-    })->UseRealTime();
-}
 
 } // namespace
 
 void register_copies()
 {
-    add_copies<ChunkCopies<SimpleCopies>>("copy64k/simple_ring");
-    add_copies<ChunkCopies<RingCopies>>("copy64k/ring_write_read");
-    add_copies<ChunkZeroCopy>("copy64k/ring_zero_copy");
+    register_by_placement(
+        {throughput_case<ChunkCopies<SimpleCopies>>(
+             "copy64k/simple_ring", Places::own, 1, kChunk, kCapacity),
+         throughput_case<ChunkCopies<RingCopies>>(
+             "copy64k/ring_write_read", Places::every, 1, kChunk, kCapacity),
+         throughput_case<ChunkZeroCopy>("copy64k/ring_zero_copy", Places::every,
+                                        1, kChunk, kCapacity)},
+        [](Placement) {});
 }
 
 } // namespace ringbench

@@ -3,40 +3,43 @@
 #include "ck_peer.h"
 
 #include <ck_ring.h>
+#include <errno.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct ck_peer {
-    /* ck_ring keeps its consumer and producer indices on separate cache
-       lines itself; the aligned allocation keeps them off our fields. */
+    /* ck_ring keeps its consumer and producer indices on separate 64-byte
+       lines itself; where the ring_t starts is the benchmark's choice. */
     ck_ring_t ring;
     ck_ring_buffer_t *slots;
 };
 
-struct ck_peer *ck_peer_create(unsigned slots)
+size_t ck_peer_size(void)
 {
-    struct ck_peer *peer =
-        aligned_alloc(128, 128 * ((sizeof *peer + 127) / 128));
+    return sizeof(struct ck_peer);
+}
 
-    if (peer == NULL)
-        return NULL;
+size_t ck_peer_align(void)
+{
+    return alignof(struct ck_peer);
+}
+
+int ck_peer_init(struct ck_peer *peer, unsigned slots)
+{
     peer->slots = malloc(slots * sizeof *peer->slots);
-    if (peer->slots == NULL) {
-        free(peer);
-        return NULL;
-    }
+    if (peer->slots == NULL)
+        return -ENOMEM;
     /* Written once so that no page fault lands in a timed loop. */
     memset(peer->slots, 0, slots * sizeof *peer->slots);
     ck_ring_init(&peer->ring, slots);
-    return peer;
+    return 0;
 }
 
 void ck_peer_destroy(struct ck_peer *peer)
 {
-    if (peer == NULL)
-        return;
     free(peer->slots);
-    free(peer);
+    peer->slots = NULL;
 }
 
 bool ck_peer_send(struct ck_peer *peer, uint64_t item)

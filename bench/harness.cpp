@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
-// harness.cpp: pinning, yielding and failing for ring_bench.
+// harness.cpp: pinning, yielding, keys and failing for ring_bench.
 #include "harness.h"
 
-#include <pthread.h>
 #include <sched.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 
 namespace ringbench
 {
@@ -15,153 +13,101 @@ namespace ringbench
 namespace
 {
 
-Pinning the_pinning;
+struct kit_cpus the_pinning;
 std::atomic<bool> some_benchmark_failed{false};
+std::atomic<uint64_t> keys_made{0};
 
-// A CPU number: digits only, no sign, no trailing text.
-bool parse_cpu(const std::string &text, int &cpu)
+// Takes argv[i] (and the value after it, for "--cpus A,B") out of argv.
+const char *take_cpus_arg(int &argc, char **argv)
 {
-    if (text.empty() || text.size() > 6 ||
-        text.find_first_not_of("0123456789") != std::string::npos)
-        return false;
-    cpu = std::atoi(text.c_str());
-    return cpu < CPU_SETSIZE;
-}
+    static const char flag[] = "--cpus";
+    const size_t len = sizeof flag - 1;
 
-std::string read_topology(int cpu, const char *field)
-{
-    std::ifstream in("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
-                     "/topology/" + field);
-    std::string value;
-    if (!(in >> value))
-        return "?";
-    return value;
-}
-
-// Whether the two CPUs are SMT siblings changes every cross-thread figure
-// (they share L1 and L2), so the output says which it is.
-std::string placement(int a, int b)
-{
-    std::string pkg_a = read_topology(a, "physical_package_id");
-    std::string core_a = read_topology(a, "core_id");
-    std::string pkg_b = read_topology(b, "physical_package_id");
-    std::string core_b = read_topology(b, "core_id");
-    if (core_a == "?" || core_b == "?")
-        return "topology unknown";
-    if (pkg_a != pkg_b)
-        return "different packages";
-    if (core_a == core_b)
-        return "SMT siblings of one core";
-    return "different cores of one package";
-}
-
-void pin_to(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    // configure_pinning() checked that the CPU is ours; a failure here
-    // would only make the figures noisier, so it is not fatal.
-    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    for (int i = 1; i < argc; i++) {
+        if (std::strncmp(argv[i], flag, len) != 0 ||
+            (argv[i][len] != '=' && argv[i][len] != '\0'))
+            continue;
+        const char *value = argv[i][len] == '=' ? argv[i] + len + 1
+                            : i + 1 < argc      ? argv[i + 1]
+                                                : "";
+        int taken = argv[i][len] == '=' || i + 1 >= argc ? 1 : 2;
+        for (int j = i; j + taken <= argc; j++)
+            argv[j] = argv[j + taken];
+        argc -= taken;
+        return value;
+    }
+    return nullptr;
 }
 
 } // namespace
 
-bool configure_pinning(std::string &why)
+bool configure_pinning(int &argc, char **argv, std::string &why)
 {
-    const char *env = std::getenv("RING_BENCH_CPUS");
-    const bool explicit_choice = env != nullptr;
-    std::string spec = explicit_choice ? env : "0,1";
-
-    the_pinning = Pinning{};
-    if (spec == "none") {
-        the_pinning.description = "not pinned (RING_BENCH_CPUS=none)";
+    if (std::getenv("RING_BENCH_CPUS")) {
+        why = "RING_BENCH_CPUS is no longer read: give --cpus A,B (or "
+              "--cpus none), as to ringbench";
+        return false;
+    }
+    kit_cpus_default(&the_pinning);
+    const char *spec = take_cpus_arg(argc, argv);
+    if (!spec)
         return true;
-    }
-    size_t comma = spec.find(',');
-    int a = -1, b = -1;
-    if (comma == std::string::npos || !parse_cpu(spec.substr(0, comma), a) ||
-        !parse_cpu(spec.substr(comma + 1), b)) {
-        why = "RING_BENCH_CPUS=" + spec +
-              ": expected two CPU numbers like 0,1, or none";
+    if (kit_cpus_parse(&the_pinning, spec) != 0) {
+        why = std::string("--cpus: '") + spec +
+              "' is not two CPU numbers A,B (or 'none')";
         return false;
     }
-    if (a == b) {
-        why = "RING_BENCH_CPUS=" + spec + ": the two CPUs must differ";
-        return false;
-    }
-
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
-        why = std::string("sched_getaffinity: ") + std::strerror(errno);
-        return false;
-    }
-    for (int cpu : {a, b}) {
-        if (CPU_ISSET(cpu, &allowed))
-            continue;
-        std::string problem =
-            "CPU " + std::to_string(cpu) + " is not available to this process";
-        if (explicit_choice) {
-            why = "RING_BENCH_CPUS=" + spec + ": " + problem;
+    for (int i = 0; the_pinning.pin && i < 2; i++) {
+        if (kit_cpu_allowed(the_pinning.cpu[i]) == 0) {
+            why = "--cpus: CPU " + std::to_string(the_pinning.cpu[i]) +
+                  " is not one this process may run on";
             return false;
         }
-        the_pinning.description =
-            "not pinned: " + problem + " (set RING_BENCH_CPUS=A,B)";
-        return true;
     }
-    the_pinning.enabled = true;
-    the_pinning.main_cpu = a;
-    the_pinning.peer_cpu = b;
-    the_pinning.description = "producer/pinger on CPU " + std::to_string(a) +
-                              ", consumer/echo on CPU " + std::to_string(b) +
-                              " (" + placement(a, b) +
-                              "; RING_BENCH_CPUS=" + spec + ")";
     return true;
 }
 
-const Pinning &pinning()
+const struct kit_cpus &pinning()
 {
     return the_pinning;
 }
 
+std::string describe_pinning()
+{
+    if (!the_pinning.pin)
+        return "not pinned (--cpus none, or the affinity mask is unknown)";
+    return "producer/pinger on CPU " + std::to_string(the_pinning.cpu[0]) +
+           ", consumer/echo on CPU " + std::to_string(the_pinning.cpu[1]) +
+           " (" + kit_cpus_relation(&the_pinning) + ")";
+}
+
 void pin_main_thread()
 {
-    if (the_pinning.enabled)
-        pin_to(the_pinning.main_cpu);
+    // configure_pinning() checked that the CPU is ours; a failure here
+    // would only make the figures noisier, so it is not fatal.
+    if (the_pinning.pin)
+        (void)kit_pin_self(the_pinning.cpu[0]);
 }
 
 void pin_peer_thread()
 {
-    if (the_pinning.enabled)
-        pin_to(the_pinning.peer_cpu);
+    if (the_pinning.pin)
+        (void)kit_pin_self(the_pinning.cpu[1]);
 }
 
-WaitStyle the_wait_style = WaitStyle::pause;
-
-bool configure_waiting(std::string &why)
+const char *loop_name(Loop loop)
 {
-    const char *env = std::getenv("RING_BENCH_WAIT");
-    std::string style = env ? env : "pause";
-    if (style == "pause") {
-        the_wait_style = WaitStyle::pause;
-    } else if (style == "poll") {
-        the_wait_style = WaitStyle::poll;
-    } else {
-        why = "RING_BENCH_WAIT=" + style + ": expected pause or poll";
-        return false;
-    }
-    return true;
-}
-
-WaitStyle wait_style()
-{
-    return the_wait_style;
+    return loop == Loop::tight ? "tight" : "backoff";
 }
 
 void yield_cpu()
 {
     sched_yield();
+}
+
+uint64_t fresh_key()
+{
+    return kit_pattern_key(keys_made.fetch_add(1, std::memory_order_relaxed));
 }
 
 void fail(benchmark::State &state, const std::string &why)

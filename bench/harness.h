@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 // harness.h: what every benchmark of ring_bench shares: the CPUs the two
-// threads are pinned to, the one way any thread waits, the payload pattern
-// every item carries, and how a benchmark fails.
+// threads are pinned to, the two ways a thread retries, the payload every
+// item carries, and how a benchmark fails. The pattern, the pinning and
+// the pause hint are the kit's (kit/), the same as ringbench's and the
+// tests'.
 #ifndef RING_BENCH_HARNESS_H
 #define RING_BENCH_HARNESS_H
+
+#include "kit/cpu.h"
+#include "kit/pattern.h"
 
 #include <benchmark/benchmark.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <thread>
 
@@ -19,64 +23,53 @@ namespace ringbench
 
 // ---------------------------------------------------------------------------
 // Pinning. The benchmark's own thread (producer, pinger) runs on the first
-// CPU, the thread it starts (consumer, echo) on the second.
+// CPU of --cpus, the thread it starts (consumer, echo) on the second.
 
-struct Pinning {
-    bool enabled = false;
-    int main_cpu = -1;
-    int peer_cpu = -1;
-    std::string description; // for the output's context
-};
-
-// Reads RING_BENCH_CPUS ("A,B", or "none"; default "0,1"). Returns false and
-// sets why when the variable is malformed or names a CPU this process may
-// not run on.
-bool configure_pinning(std::string &why);
-const Pinning &pinning();
+// Reads --cpus A,B or --cpus=A,B (or none) out of argv, as ringbench
+// reads it; without it, the first two CPUs this process may use. Returns
+// false and sets why when the value is malformed or names a CPU this
+// process may not run on.
+bool configure_pinning(int &argc, char **argv, std::string &why);
+const struct kit_cpus &pinning();
+std::string describe_pinning();
 // Pins the calling thread to the main (or peer) CPU, when pinning is on.
 void pin_main_thread();
 void pin_peer_thread();
 
 // ---------------------------------------------------------------------------
-// Waiting. Every queue, the ring included, waits through this one function
-// when it finds its queue full or empty: a bounded spin, then sched_yield()
-// (the machine may be shared). Each turn of the spin is a pause
-// instruction (RING_BENCH_WAIT=pause, the default: what production spin
-// loops do, and it keeps a waiting side from pulling the line it polls
-// away from the writer on every turn) or nothing (RING_BENCH_WAIT=poll:
-// the lowest latency, the most contention). When the ring's own
-// ring_wait_readable/ring_wait_writable land they are not used here: a
-// benchmark of the fast path measures spinning sides, as the peers do.
+// Retrying. A side that finds its queue full or empty retries in one of
+// two ways, and every two-thread benchmark runs both:
+//
+//   tight    at once, as users write it: while (ring_msg_send(...) != 0);
+//   backoff  a bounded spin of pause instructions, then sched_yield()
+//            (the machine may be shared)
+
+enum class Loop { tight, backoff };
 
 constexpr unsigned kSpinsBeforeYield = 1u << 12;
 
-enum class WaitStyle { pause, poll };
-// Reads RING_BENCH_WAIT; false (and why) when it is neither word.
-bool configure_waiting(std::string &why);
-WaitStyle wait_style();
-extern WaitStyle the_wait_style; // for the inline spin below only
+const char *loop_name(Loop loop);
 
 void yield_cpu(); // sched_yield(), out of line: it is the slow path
-
-// The CPU's spin-loop hint.
-inline void cpu_relax()
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-}
 
 inline void wait_a_little(unsigned &spins)
 {
     if (spins < kSpinsBeforeYield) {
         spins++;
-        if (the_wait_style == WaitStyle::pause)
-            cpu_relax();
+        kit_cpu_relax();
         return;
     }
     yield_cpu();
+}
+
+// One failed try of a side: nothing in the tight loop, the back-off
+// otherwise.
+template <Loop L> inline void retry_wait(unsigned &spins)
+{
+    if constexpr (L == Loop::backoff)
+        wait_a_little(spins);
+    else
+        (void)spins;
 }
 
 // ---------------------------------------------------------------------------
@@ -102,32 +95,23 @@ inline void escape(const void *p)
 }
 
 // ---------------------------------------------------------------------------
-// The payload. Word i of the item with sequence number seq holds
-// seq + i * kWordStride, so a lost, repeated, reordered or torn item is
-// seen. Lengths are multiples of 8; words go through memcpy because ring
-// memory is untyped.
+// The payload: the kit's pattern. Item seq of a queue of len-byte items
+// is bytes seq * len .. seq * len + len - 1 of the queue's stream, so a
+// lost, repeated, reordered or torn item is seen; for an 8-byte item it is
+// the word kit_pattern_word(key, seq), which is what the peers that carry
+// one word (ck_ring, wfcqueue) carry. Every queue gets a fresh key.
 
-constexpr uint64_t kWordStride = 0x9e3779b97f4a7c15u;
+uint64_t fresh_key();
 
-inline void fill_payload(void *dst, size_t len, uint64_t seq)
+inline void fill_payload(void *dst, size_t len, uint64_t key, uint64_t seq)
 {
-    unsigned char *p = static_cast<unsigned char *>(dst);
-    for (size_t i = 0; i < len / 8; i++) {
-        uint64_t word = seq + i * kWordStride;
-        std::memcpy(p + 8 * i, &word, 8);
-    }
+    kit_pattern_fill(static_cast<unsigned char *>(dst), len, key, seq * len);
 }
 
-inline bool payload_ok(const void *src, size_t len, uint64_t seq)
+inline bool payload_ok(const void *src, size_t len, uint64_t key, uint64_t seq)
 {
-    const unsigned char *p = static_cast<const unsigned char *>(src);
-    uint64_t diff = 0;
-    for (size_t i = 0; i < len / 8; i++) {
-        uint64_t word;
-        std::memcpy(&word, p + 8 * i, 8);
-        diff |= word ^ (seq + i * kWordStride);
-    }
-    return diff == 0;
+    return kit_pattern_check(static_cast<const unsigned char *>(src), len, key,
+                             seq * len) == len;
 }
 
 // An item of Size bytes, for the queues that carry fixed-size values.
@@ -136,37 +120,29 @@ template <size_t Size> struct Item {
     uint64_t words[Size / 8];
 };
 
-// Bulk data (the 64 KiB copies) carries one stamp word per 64-byte line:
-// every line is written by the producer and read by the consumer, in every
-// variant alike, without the check costing as much as the copy itself.
-constexpr size_t kLine = 64;
-
-inline void stamp_lines(void *dst, size_t len, uint64_t first_line)
+// Bulk data (the 64 KiB copies) carries the pattern's word at the start of
+// every 64-byte line: every line is written by the producer and read by
+// the consumer, in every variant alike, without the check costing as much
+// as the copy itself.
+inline void stamp_lines(void *dst, size_t len, uint64_t key, uint64_t seq)
 {
-    unsigned char *p = static_cast<unsigned char *>(dst);
-    for (size_t i = 0; i < len / kLine; i++) {
-        uint64_t stamp = first_line + i;
-        std::memcpy(p + i * kLine, &stamp, 8);
-    }
+    kit_pattern_fill_lines(static_cast<unsigned char *>(dst), len, key,
+                           seq * len);
 }
 
-inline bool stamps_ok(const void *src, size_t len, uint64_t first_line)
+inline bool stamps_ok(const void *src, size_t len, uint64_t key, uint64_t seq)
 {
-    const unsigned char *p = static_cast<const unsigned char *>(src);
-    uint64_t diff = 0;
-    for (size_t i = 0; i < len / kLine; i++) {
-        uint64_t stamp;
-        std::memcpy(&stamp, p + i * kLine, 8);
-        diff |= stamp ^ (first_line + i);
-    }
-    return diff == 0;
+    return kit_pattern_check_lines(static_cast<const unsigned char *>(src), len,
+                                   key, seq * len);
 }
 
 // ---------------------------------------------------------------------------
 // The second thread of a two-thread benchmark: started pinned to the peer
 // CPU before the timed loop, told to stop and joined when it is destroyed.
+// Its flags sit on 128 bytes of their own: the loops read them, and they
+// must not share a line (or a pair of lines) with a placed handle.
 
-class PeerThread
+class alignas(128) PeerThread
 {
   public:
     // Runs body(*this) on a new thread; returns once that thread runs.
@@ -226,7 +202,7 @@ class PeerThread
     std::atomic<bool> finished_{false};
     std::atomic<bool> failed_{false};
     std::atomic<bool> stop_{false};
-    std::string why_;
+    alignas(128) std::string why_;
     std::thread thread_;
 };
 
@@ -240,6 +216,7 @@ bool wait_peer_finished(benchmark::State &state, PeerThread &peer);
 void register_single_thread();
 void register_pairs();
 void register_copies();
+void register_wake();
 
 } // namespace ringbench
 

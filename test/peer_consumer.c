@@ -44,14 +44,14 @@ static int consume_bytes(struct ring *r, uint64_t volume, uint64_t seed)
 
     while (pos < volume) {
         size_t len, n;
-        if (test_rand(&rng) & 1) {
+        if (kit_rand(&rng) & 1) {
             const unsigned char *p = (const unsigned char *)ring_peek(r, &len);
             n = len;
             if (n && test_pattern_check(p, n, seed, pos) != n)
                 return fail("byte mismatch (peek)", pos);
             ring_consume(r, n);
         } else {
-            n = ring_read(r, buf, (size_t)test_rand_range(&rng, 1, 1 << 16));
+            n = ring_read(r, buf, (size_t)kit_rand_range(&rng, 1, 1 << 16));
             if (test_pattern_check(buf, n, seed, pos) != n)
                 return fail("byte mismatch (read)", pos);
         }

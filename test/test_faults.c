@@ -11,8 +11,8 @@
    operation runs through without reaching the fault. The __wrap_ and
    __real_ names are the linker's convention, not ours. */
 #define _GNU_SOURCE
-#include "census.h"
 #include "helpers.h"
+#include "kit/census.h"
 #include "ring.h"
 
 #include <criterion/criterion.h>
@@ -249,23 +249,23 @@ ssize_t __wrap_recvmsg(int sock, struct msghdr *msg, int flags)
 }
 
 /* ---------------------------------------------------------------------- */
-/* What "nothing left behind" means: see census.h.                         */
+/* What "nothing left behind" means: see kit/census.h.                    */
 
-static struct test_census take_census(void)
+static struct kit_census take_census(void)
 {
-    struct test_census c;
+    struct kit_census c;
 
-    cr_assert_eq(test_take_census(&c), 0);
+    cr_assert_eq(kit_census_take(&c), 0);
     return c;
 }
 
-static void assert_same_census(const struct test_census *before,
+static void assert_same_census(const struct kit_census *before,
                                const char *what)
 {
-    struct test_census now = take_census();
+    struct kit_census now = take_census();
     char diff[256];
 
-    cr_assert(!test_census_differs(before, &now, diff, sizeof diff), "%s: %s",
+    cr_assert(!kit_census_differs(before, &now, diff, sizeof diff), "%s: %s",
               what, diff);
 }
 
@@ -466,7 +466,7 @@ static void fail_each_call(const struct operation *op)
         use(&r, op);
         ring_close(&r);
     }
-    struct test_census before = take_census();
+    struct kit_census before = take_census();
 
     for (const char *const *name = op->reaches; *name; name++) {
         int found = 0, rc;
@@ -558,7 +558,7 @@ Test(faults, no_memfd_create_is_a_clean_refusal)
     static const unsigned flags[] = {0, RING_PRODUCER, RING_HUGEPAGES};
     struct ring r;
 
-    struct test_census before = take_census();
+    struct kit_census before = take_census();
     for (size_t e = 0; e < sizeof errors / sizeof errors[0]; e++)
         for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) {
             arm(CALL_MEMFD_CREATE, ANY_OP, 0, errors[e], 1);
@@ -579,7 +579,7 @@ Test(faults, descriptor_passing)
 
     cr_assert_geq(fd, 0);
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    struct test_census before = take_census();
+    struct kit_census before = take_census();
 
     arm(CALL_SENDMSG, ANY_OP, 0, ENOBUFS, 0);
     cr_assert_eq(ring_send_fd(sv[0], fd), -ENOBUFS);

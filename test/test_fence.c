@@ -60,7 +60,7 @@ static void *producer(void *arg)
         if (rc)
             return (void *)2;
         seq++;
-        if (test_rand(&rng) % 8 == 0)
+        if (kit_rand(&rng) % 8 == 0)
             usleep(1);
     }
     return NULL;

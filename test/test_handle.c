@@ -8,8 +8,8 @@
  * fails cleanly and never touches the parent's ring.
  */
 #define _GNU_SOURCE
-#include "census.h"
 #include "helpers.h"
+#include "kit/census.h"
 #include "ring.h"
 
 #include <criterion/criterion.h>
@@ -147,14 +147,14 @@ Test(handle, a_zeroed_handle_is_a_closed_handle)
 {
     struct ring zero = {0};
     struct ring *heap = calloc(1, sizeof *heap);
-    struct test_census before, after;
+    struct kit_census before, after;
     struct stat st;
 
     cr_assert_not_null(heap);
     /* Descriptor 0 must survive: ring_close used to close it. */
     if (fcntl(0, F_GETFD) < 0)
         cr_assert_eq(open("/dev/null", O_RDONLY), 0);
-    cr_assert_eq(test_take_census(&before), 0);
+    cr_assert_eq(kit_census_take(&before), 0);
     cr_assert_eq(ring_msg_max(&zero), 0);
     cr_assert_eq(ring_fd(&zero), -EBADF);
     all_calls_refused(&zero);
@@ -163,8 +163,8 @@ Test(handle, a_zeroed_handle_is_a_closed_handle)
     ring_close(heap);
     ring_close(&zero);
     cr_assert_eq(fstat(0, &st), 0, "ring_close closed descriptor 0");
-    cr_assert_eq(test_take_census(&after), 0);
-    cr_assert(!test_census_differs(&before, &after, NULL, 0));
+    cr_assert_eq(kit_census_take(&after), 0);
+    cr_assert(!kit_census_differs(&before, &after, NULL, 0));
     /* And it opens as any other. */
     round_trip_at(heap);
     free(heap);

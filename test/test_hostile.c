@@ -165,7 +165,7 @@ Test(hostile, headers_that_lie)
     unsigned char garbage[sizeof h];
     uint64_t rng = 1;
     for (size_t i = 0; i < sizeof garbage; i++)
-        garbage[i] = (unsigned char)test_rand(&rng);
+        garbage[i] = (unsigned char)kit_rand(&rng);
     memcpy(&h, garbage, sizeof h);
     cr_assert_eq(attach_forged(&h, 5 * PAGE, ALL_SEALS), -EPROTO);
 }
@@ -179,14 +179,14 @@ Test(hostile, randomly_mutated_headers_never_crash)
         struct ring_control h = good_header(PAGE << (i % 4));
         unsigned char *bytes = (unsigned char *)&h;
         uint64_t size = PAGE + (PAGE << (i % 4));
-        int flips = (int)test_rand_range(&rng, 1, 4);
+        int flips = (int)kit_rand_range(&rng, 1, 4);
 
         for (int f = 0; f < flips; f++) {
-            size_t at = (size_t)test_rand_range(&rng, 0, 31);
-            bytes[at] ^= (unsigned char)(1u << (test_rand(&rng) % 8));
+            size_t at = (size_t)kit_rand_range(&rng, 0, 31);
+            bytes[at] ^= (unsigned char)(1u << (kit_rand(&rng) % 8));
         }
-        if (test_rand(&rng) % 4 == 0)
-            size = test_rand_range(&rng, 0, 8 * PAGE);
+        if (kit_rand(&rng) % 4 == 0)
+            size = kit_rand_range(&rng, 0, 8 * PAGE);
         int rc = attach_forged(&h, size, ALL_SEALS);
         cr_assert(rc == 0 || rc == -EPROTO, "rc %d at %d", rc, i);
         attached += rc == 0;
@@ -319,7 +319,7 @@ Test(peer, random_indices_never_lead_outside_the_mapping)
     unsigned char buf[8192];
 
     for (int round = 0; round < 20000; round++) {
-        uint64_t v = test_rand(&rng), pick = test_rand(&rng) % 6;
+        uint64_t v = kit_rand(&rng), pick = kit_rand(&rng) % 6;
         size_t len;
 
         if (pick == 0)

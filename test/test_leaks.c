@@ -2,28 +2,28 @@
 /* test_leaks.c: no descriptor or mapping outlives its ring, counted from
    /proc/self over thousands of cycles, failed calls included. */
 #define _GNU_SOURCE
-#include "census.h"
 #include "helpers.h"
+#include "kit/census.h"
 #include "ring.h"
 
 #include <criterion/criterion.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Descriptors, memfd mappings and reservations as before (census.h), and
+/* Descriptors, memfd mappings and reservations as before (kit/census.h), and
    all mappings within a slack for the allocator, which may map an arena of
    its own: a leak would show thousands. A sanitizer's runtime splits
    mappings of its own as the addresses in use move: there, the census
    alone. */
-static void nothing_left(const struct test_census *before, size_t maps)
+static void nothing_left(const struct kit_census *before, size_t maps)
 {
-    struct test_census after;
+    struct kit_census after;
     char diff[256];
 
-    cr_assert_eq(test_take_census(&after), 0);
-    cr_assert(!test_census_differs(before, &after, diff, sizeof diff), "%s",
+    cr_assert_eq(kit_census_take(&after), 0);
+    cr_assert(!kit_census_differs(before, &after, diff, sizeof diff), "%s",
               diff);
-    if (TEST_CENSUS_RESERVATIONS)
+    if (KIT_CENSUS_RESERVATIONS)
         cr_assert_leq(test_count_maps(), maps + 4, "maps %zu -> %zu", maps,
                       test_count_maps());
 }
@@ -58,9 +58,9 @@ Test(leaks, thousands_of_cycles_leave_nothing_open, .timeout = 300)
 {
     one_cycle(0); /* first-use allocations of libc and the runtime */
     size_t maps = test_count_maps();
-    struct test_census before;
+    struct kit_census before;
 
-    cr_assert_eq(test_take_census(&before), 0);
+    cr_assert_eq(kit_census_take(&before), 0);
     for (int i = 1; i <= 3000; i++)
         one_cycle(i);
     nothing_left(&before, maps);
@@ -70,9 +70,9 @@ Test(leaks, failed_creates_leave_nothing)
 {
     struct ring r;
     size_t maps = test_count_maps();
-    struct test_census before;
+    struct kit_census before;
 
-    cr_assert_eq(test_take_census(&before), 0);
+    cr_assert_eq(kit_census_take(&before), 0);
     /* Without huge pages this fails after the memfd exists and the range
        is reserved; with them it succeeds. Either way nothing stays. */
     for (int i = 0; i < 200; i++) {

@@ -81,7 +81,7 @@ Test(process, bytes_256_mib_checked_by_an_exec_consumer, .timeout = 600)
     cr_assert_eq(ring_create(&r, 1 << 20, RING_PRODUCER), 0);
     cr_assert_eq(ring_send_fd(peer.sock, ring_fd(&r)), 0);
     while (pos < volume) {
-        size_t want = (size_t)test_rand_range(&rng, 1, 1 << 17);
+        size_t want = (size_t)kit_rand_range(&rng, 1, 1 << 17);
         if (want > volume - pos)
             want = (size_t)(volume - pos);
         unsigned char *span = (unsigned char *)ring_reserve(&r, want);

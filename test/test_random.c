@@ -48,10 +48,10 @@ Test(random, bytes_against_a_reference_fifo, .timeout = 120)
     cr_assert_eq(ring_create(&r, 4096, 0), 0);
     cap = ring_capacity(&r);
     for (int step = 0; step < STEPS; step++) {
-        size_t n = (size_t)test_rand_range(&rng, 0, MAX_OP);
+        size_t n = (size_t)kit_rand_range(&rng, 0, MAX_OP);
         uint64_t written = ref.start + ref.len;
 
-        switch (test_rand(&rng) % 8) {
+        switch (kit_rand(&rng) % 8) {
         case 0: { /* write */
             size_t want = n < cap - ref.len ? n : cap - ref.len;
             test_pattern_fill(in, n, 11, written);
@@ -66,7 +66,7 @@ Test(random, bytes_against_a_reference_fifo, .timeout = 120)
                 break;
             }
             cr_assert_not_null(span, "step %d", step);
-            size_t part = n ? (size_t)test_rand_range(&rng, 0, n) : 0;
+            size_t part = n ? (size_t)kit_rand_range(&rng, 0, n) : 0;
             test_pattern_fill(span, part, 11, written);
             ring_commit(&r, part);
             fifo_push(&ref, span, part);
@@ -88,7 +88,7 @@ Test(random, bytes_against_a_reference_fifo, .timeout = 120)
             cr_assert_eq(p == NULL, ref.len == 0);
             if (len)
                 cr_assert_arr_eq(p, ref.bytes + ref.start, len);
-            size_t part = len ? (size_t)test_rand_range(&rng, 0, len) : 0;
+            size_t part = len ? (size_t)kit_rand_range(&rng, 0, len) : 0;
             ring_consume(&r, part);
             fifo_pop(&ref, NULL, part);
             break;
@@ -126,10 +126,10 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
     cap = ring_capacity(&r);
     max = ring_msg_max(&r);
     for (int step = 0; step < STEPS; step++) {
-        size_t n = (size_t)test_rand_range(&rng, 0, 700);
+        size_t n = (size_t)kit_rand_range(&rng, 0, 700);
         int fits = used + ringi_msg_stride(n) + RING_MSG_HEADER <= cap;
 
-        switch (test_rand(&rng) % 6) {
+        switch (kit_rand(&rng) % 6) {
         case 0: /* send */
             test_pattern_fill(in, n, 13, step);
             cr_assert_eq(ring_msg_send(&r, in, n), fits ? 0 : -EAGAIN,
@@ -145,7 +145,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
             cr_assert_eq(p != NULL, fits, "step %d", step);
             if (!p)
                 break;
-            size_t part = (size_t)test_rand_range(&rng, 0, n);
+            size_t part = (size_t)kit_rand_range(&rng, 0, n);
             test_pattern_fill(p, part, 17, step);
             ring_msg_commit(&r, part);
             fifo_push(&ref, p, part);
@@ -155,7 +155,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
         }
         case 2: /* receive into a buffer that may be too small */
         case 3: {
-            size_t size = (size_t)test_rand_range(&rng, 0, 800);
+            size_t size = (size_t)kit_rand_range(&rng, 0, 800);
             ssize_t got = ring_msg_recv(&r, out, size);
             if (first == count) {
                 cr_assert_eq(got, -EAGAIN, "step %d", step);
@@ -177,7 +177,7 @@ Test(random, records_against_a_reference_queue, .timeout = 120)
                 break;
             cr_assert_eq(len, lens[first]);
             cr_assert_arr_eq(p, ref.bytes + ref.start, len);
-            if (test_rand(&rng) & 1) {
+            if (kit_rand(&rng) & 1) {
                 ring_msg_consume(&r);
                 fifo_pop(&ref, NULL, len);
                 used -= ringi_msg_stride(lens[first++]);

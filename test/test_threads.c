@@ -23,7 +23,7 @@ static void *produce_bytes(void *arg)
 
     (void)arg;
     while (pos < BYTES) {
-        size_t want = (size_t)test_rand_range(&rng, 1, 10000);
+        size_t want = (size_t)kit_rand_range(&rng, 1, 10000);
         if (want > BYTES - pos)
             want = (size_t)(BYTES - pos);
         if (rng & 1) {
@@ -59,18 +59,18 @@ Test(threads, bytes_cross_between_threads_intact, .timeout = 600)
         size_t len, n;
         if (rng & 1) {
             const unsigned char *p = (const unsigned char *)ring_peek(&r, &len);
-            n = len ? (size_t)test_rand_range(&rng, 1, len) : 0;
+            n = len ? (size_t)kit_rand_range(&rng, 1, len) : 0;
             if (n) {
                 cr_assert_eq(test_pattern_check(p, n, SEED, pos), n, "at %llu",
                              (unsigned long long)pos);
                 ring_consume(&r, n);
             }
         } else {
-            n = ring_read(&r, chunk, (size_t)test_rand_range(&rng, 1, 20000));
+            n = ring_read(&r, chunk, (size_t)kit_rand_range(&rng, 1, 20000));
             cr_assert_eq(test_pattern_check(chunk, n, SEED, pos), n, "at %llu",
                          (unsigned long long)pos);
         }
-        test_rand(&rng);
+        kit_rand(&rng);
         pos += n;
         if (n == 0)
             sched_yield();

@@ -3,8 +3,8 @@
    real processes. Time bounds are generous: these tests make no timing
    claim beyond "a deadline is not cut short" and "no hang". */
 #define _GNU_SOURCE
-#include "census.h"
 #include "helpers.h"
+#include "kit/census.h"
 #include "ring.h"
 #include "ring_internal.h"
 
@@ -206,7 +206,7 @@ static int stream_bytes_forever(int fd, long unused)
     if (ring_attach(&p, fd, RING_PRODUCER) != 0)
         return 1;
     for (;;) {
-        size_t len = (size_t)test_rand_range(&rng, 1, 5000);
+        size_t len = (size_t)kit_rand_range(&rng, 1, 5000);
         if (ring_wait_writable(&p, len, -1) != 0)
             return 2;
         unsigned char *span = (unsigned char *)ring_reserve(&p, len);
@@ -466,7 +466,7 @@ static int bursty_producer(int fd, long count)
         return 1;
     ring_set_spin(&p, 0); /* a full ring puts it to sleep too */
     while (seq < (uint64_t)count) {
-        uint64_t burst = test_rand_range(&rng, 1, 16);
+        uint64_t burst = kit_rand_range(&rng, 1, 16);
         for (uint64_t i = 0; i < burst && seq < (uint64_t)count;) {
             int rc = ring_msg_send(&p, &seq, sizeof seq);
             if (rc == -EAGAIN) {
@@ -479,7 +479,7 @@ static int bursty_producer(int fd, long count)
             seq++;
             i++;
         }
-        switch (test_rand(&rng) % 4) {
+        switch (kit_rand(&rng) % 4) {
         case 0:
             break;
         case 1:
@@ -490,7 +490,7 @@ static int bursty_producer(int fd, long count)
                 ;
             break;
         default:
-            usleep((useconds_t)test_rand_range(&rng, 1, 50));
+            usleep((useconds_t)kit_rand_range(&rng, 1, 50));
             break;
         }
     }
@@ -618,8 +618,8 @@ static int epoll_records(int fd, long count)
     for (uint64_t seq = 0; seq < total;) {
         if (ring_msg_send(&p, &seq, sizeof seq) == 0) {
             seq++;
-            if (test_rand(&rng) % 64 == 0)
-                usleep((useconds_t)test_rand_range(&rng, 1, 300));
+            if (kit_rand(&rng) % 64 == 0)
+                usleep((useconds_t)kit_rand_range(&rng, 1, 300));
         } else if (ring_wait_writable(&p, 24, 30000) != 0) {
             return 2;
         }
@@ -740,7 +740,7 @@ Test(wait, event_fds_share_one_inotify_instance, .timeout = 120)
 {
     enum { RINGS = 200 };
     static struct ring prod[RINGS], cons[RINGS];
-    struct test_census before, after;
+    struct kit_census before, after;
     struct pollfd pfd;
     struct rlimit lim;
     int fds[RINGS];
@@ -754,7 +754,7 @@ Test(wait, event_fds_share_one_inotify_instance, .timeout = 120)
     if (lim.rlim_cur < 2048)
         cr_skip_test("a descriptor limit of %llu is too low",
                      (unsigned long long)lim.rlim_cur);
-    cr_assert_eq(test_take_census(&before), 0);
+    cr_assert_eq(kit_census_take(&before), 0);
     for (int i = 0; i < RINGS; i++) {
         cr_assert_eq(ring_create(&prod[i], 4096, RING_PRODUCER), 0);
         cr_assert_eq(ring_attach(&cons[i], ring_fd(&prod[i]), RING_CONSUMER),
@@ -779,8 +779,8 @@ Test(wait, event_fds_share_one_inotify_instance, .timeout = 120)
         ring_close(&prod[i]);
     }
     cr_assert_eq(inotify_instances(), 0);
-    cr_assert_eq(test_take_census(&after), 0);
-    cr_assert(!test_census_differs(&before, &after, NULL, 0));
+    cr_assert_eq(kit_census_take(&after), 0);
+    cr_assert(!kit_census_differs(&before, &after, NULL, 0));
 }
 
 /* A spin as long as a long allows is taken as the longest there is: the

@@ -32,7 +32,7 @@ static void *bursty(void *arg)
     uint64_t rng = 3, seq = 0;
 
     while (seq < (uint64_t)s->count) {
-        uint64_t burst = test_rand_range(&rng, 1, 16);
+        uint64_t burst = kit_rand_range(&rng, 1, 16);
         for (uint64_t i = 0; i < burst && seq < (uint64_t)s->count;) {
             int rc = ring_msg_send(s->r, &seq, sizeof seq);
             if (rc == -EAGAIN) {
@@ -46,7 +46,7 @@ static void *bursty(void *arg)
             seq++;
             i++;
         }
-        if (test_rand(&rng) & 1)
+        if (kit_rand(&rng) & 1)
             sched_yield();
     }
     s->rc = 0;

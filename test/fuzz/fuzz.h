@@ -72,10 +72,10 @@ void fuzz_fail(const char *file, int line, const char *expr, const char *fmt,
 int fuzz_trace(void);
 
 /* The state of the whole process that must be the same after each input:
-   see census.h. Aborts when it differs. */
-struct test_census;
-void fuzz_census(struct test_census *c);
-void fuzz_census_check(const struct test_census *before, const char *what);
+   see kit/census.h. Aborts when it differs. */
+struct kit_census;
+void fuzz_census(struct kit_census *c);
+void fuzz_census_check(const struct kit_census *before, const char *what);
 
 /* Closes a handle and checks that its mapping is gone. */
 struct ring;

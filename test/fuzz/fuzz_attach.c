@@ -20,8 +20,8 @@
      byte 5    n: the next n bytes are calls for peer.c
      the rest  the contents, from offset 0 */
 #define _GNU_SOURCE
-#include "census.h"
 #include "fuzz.h"
+#include "kit/census.h"
 #include "peer.h"
 #include "ring_internal.h"
 
@@ -213,7 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_input calls = fuzz_split(&in, fuzz_u8(&in));
     size_t contents_len = fuzz_left(&in);
     unsigned kind = seal_bits >> 5;
-    struct test_census before;
+    struct kit_census before;
     uint64_t file_size;
     int fd;
 

@@ -11,8 +11,8 @@
      bits 4-5  where both indices start: 0, half a ring before 2^64
                wraps, or anywhere (8 more bytes of input) */
 #define _GNU_SOURCE
-#include "census.h"
 #include "fuzz.h"
+#include "kit/census.h"
 #include "peer.h"
 #include "ring_internal.h"
 
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t capacity = page << ((mode >> 2) & 3) % 3, start;
     struct peer_fuzz f = {0};
     struct ring prod, cons;
-    struct test_census before;
+    struct kit_census before;
     int fd;
 
     f.hostile = mode & 1;

@@ -25,8 +25,8 @@
      5  close the sending socket (end of file)
      6  ring_recv_fd with 0-2 descriptors free below RLIMIT_NOFILE */
 #define _GNU_SOURCE
-#include "census.h"
 #include "fuzz.h"
+#include "kit/census.h"
 #include "ring.h"
 
 #include <fcntl.h>
@@ -70,7 +70,7 @@ static const size_t data_lengths[8] = {0, 1, 1, 2, 1, 5, 1, 0};
 
 static size_t count_fds(void)
 {
-    struct test_census c;
+    struct kit_census c;
 
     fuzz_census(&c);
     return c.fds;
@@ -296,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const int types[3] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
     struct fuzz_input in = {data, size, 0};
-    struct test_census before;
+    struct kit_census before;
     struct state s;
     int pipe_fds[2];
 

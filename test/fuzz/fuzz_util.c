@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
-#include "census.h"
 #include "fuzz.h"
+#include "kit/census.h"
 #include "ring.h"
 
 #include <stdarg.h>
@@ -30,18 +30,18 @@ int fuzz_trace(void)
     return on;
 }
 
-void fuzz_census(struct test_census *c)
+void fuzz_census(struct kit_census *c)
 {
-    FUZZ_CHECK(test_take_census(c) == 0, "cannot read /proc/self");
+    FUZZ_CHECK(kit_census_take(c) == 0, "cannot read /proc/self");
 }
 
-void fuzz_census_check(const struct test_census *before, const char *what)
+void fuzz_census_check(const struct kit_census *before, const char *what)
 {
-    struct test_census now;
+    struct kit_census now;
     char diff[256];
 
     fuzz_census(&now);
-    FUZZ_CHECK(!test_census_differs(before, &now, diff, sizeof diff),
+    FUZZ_CHECK(!kit_census_differs(before, &now, diff, sizeof diff),
                "%s left something behind: %s", what, diff);
 }
 
@@ -52,6 +52,6 @@ void fuzz_close(struct ring *r)
 
     ring_close(r);
     if (base)
-        FUZZ_CHECK(test_range_has_ring_maps(base, len) == 0,
+        FUZZ_CHECK(kit_range_has_ring_maps(base, len) == 0,
                    "ring_close left a mapping at %p (%zu bytes)", base, len);
 }

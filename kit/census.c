@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
-#include "census.h"
-#include "helpers.h"
+#include "kit/census.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,17 +28,37 @@ static enum map_kind parse_map(const char *line, unsigned long *start,
     return MAP_OTHER;
 }
 
-int test_take_census(struct test_census *c)
+/* Descriptors in /proc/self/fd, less the one reading it. */
+int kit_count_fds(size_t *count)
 {
-    FILE *f = fopen("/proc/self/maps", "r");
+    DIR *dir = opendir("/proc/self/fd");
+    size_t n = 0;
+
+    if (!dir)
+        return -errno;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(dir);
+    *count = n - 1;
+    return 0;
+}
+
+int kit_census_take(struct kit_census *c)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
     char line[512];
 
     memset(c, 0, sizeof *c);
     if (!f)
-        return -1;
+        return -errno;
     while (fgets(line, sizeof line, f)) {
         unsigned long start, end;
 
+        /* A line longer than the buffer is read in pieces: count a
+           mapping once, at the end of its line. */
+        if (strchr(line, '\n'))
+            c->maps++;
         switch (parse_map(line, &start, &end)) {
         case MAP_MEMFD:
             c->memfd_maps++;
@@ -52,17 +73,16 @@ int test_take_census(struct test_census *c)
     }
     fclose(f);
     /* After the file is closed: its descriptor is not counted. */
-    c->fds = test_count_fds();
-    return 0;
+    return kit_count_fds(&c->fds);
 }
 
-int test_census_differs(const struct test_census *before,
-                        const struct test_census *after, char *buf, size_t size)
+int kit_census_differs(const struct kit_census *before,
+                       const struct kit_census *after, char *buf, size_t size)
 {
     int differs =
         before->fds != after->fds || before->memfd_maps != after->memfd_maps ||
-        (TEST_CENSUS_RESERVATIONS && (before->none_maps != after->none_maps ||
-                                      before->none_bytes != after->none_bytes));
+        (KIT_CENSUS_RESERVATIONS && (before->none_maps != after->none_maps ||
+                                     before->none_bytes != after->none_bytes));
 
     if (buf && size)
         snprintf(buf, size,
@@ -74,15 +94,15 @@ int test_census_differs(const struct test_census *before,
     return differs;
 }
 
-int test_range_has_ring_maps(const void *base, size_t len)
+int kit_range_has_ring_maps(const void *base, size_t len)
 {
-    FILE *f = fopen("/proc/self/maps", "r");
+    FILE *f = fopen("/proc/self/maps", "re");
     unsigned long lo = (unsigned long)base, hi = lo + len;
     char line[512];
     int found = 0;
 
     if (!f)
-        return -1;
+        return -errno;
     while (fgets(line, sizeof line, f)) {
         unsigned long start, end;
 

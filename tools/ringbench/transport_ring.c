@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench_ring.c: the ring as ringbench measures it, four ways: bytes copied
- * in and out (ring_write/ring_read), bytes in place (ring_reserve/
- * ring_commit, ring_peek/ring_consume), records copied (ring_msg_send/
- * ring_msg_recv) and records in place (ring_msg_reserve/ring_msg_commit,
- * ring_msg_peek/ring_msg_consume).
+ * transport_ring.c: the ring as ringbench measures it: bytes copied in and
+ * out (ring_write/ring_read), bytes in place (ring_reserve/ring_commit,
+ * ring_peek/ring_consume), records copied (ring_msg_send/ring_msg_recv)
+ * and records in place (ring_msg_reserve/ring_msg_commit,
+ * ring_msg_peek/ring_msg_consume). The records copied come three ways,
+ * for the cost of waiting: in a ping-pong the receivers busy-poll
+ * (ring-msg), wait in ring_wait_readable with the adaptive spin or a
+ * fixed one (ring-wait), or always sleep in it (ring-sleep).
  *
  * The parent creates each ring after the fork and passes its memfd over
  * the control socket; the child maps it with ring_recv_fd + ring_attach
  * only, exactly as an unrelated program would.
  */
 #define _GNU_SOURCE
-#include "bench.h"
-#include "bench_loops.h"
+#include "loops.h"
+#include "ringbench.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -32,8 +35,6 @@ static int wait_writable(struct bench_endpoint *e, size_t len)
     do
         rc = ring_wait_writable(&e->ring, len, BENCH_STUCK_MS);
     while (rc == -EINTR);
-    if (rc)
-        e->error = rc;
     return rc;
 }
 
@@ -45,8 +46,6 @@ static int wait_readable(struct bench_endpoint *e, size_t len)
     do
         rc = ring_wait_readable(&e->ring, len, BENCH_STUCK_MS);
     while (rc == -EINTR);
-    if (rc)
-        e->error = rc;
     return rc;
 }
 
@@ -58,39 +57,31 @@ static int poll_step(struct bench_endpoint *e, struct bench_spin *spin)
 
     if (rc == 0 && spin->spins % 1024 == 0)
         rc = ring_error(&e->ring);
-    if (rc)
-        e->error = rc;
     return rc;
 }
 
-/* Waits as the phase says: len bytes readable, or one poll step. */
+/* Waits as the phase says: len bytes readable, or one poll step. The
+   waiting transports (ring-wait, ring-sleep) wait in a ping-pong too. */
 BENCH_ALWAYS_INLINE int wait_for_data(struct bench_endpoint *e, size_t len,
                                       enum bench_wait wait,
                                       struct bench_spin *spin)
 {
-    return wait == BENCH_POLL ? poll_step(e, spin) : wait_readable(e, len);
+    if (wait == BENCH_POLL && !e->poll_waits)
+        return poll_step(e, spin);
+    return wait_readable(e, len);
 }
 
 /* ---------------------------------------------------------------------- */
-/* Setup, the same for all four.                                           */
+/* Setup, the same for all.                                                */
 
-size_t bench_ring_capacity_for(size_t buffer)
+static size_t bytes_max_size(const struct bench_config *cfg)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), cap = 1;
-
-    while (cap < buffer || cap < page)
-        cap <<= 1;
-    return cap;
+    return cfg->ring_capacity;
 }
 
-static size_t bytes_max_size(size_t buffer)
+static size_t records_max_size(const struct bench_config *cfg)
 {
-    return bench_ring_capacity_for(buffer);
-}
-
-static size_t records_max_size(size_t buffer)
-{
-    return bench_ring_capacity_for(buffer) - 2 * RING_MSG_HEADER;
+    return cfg->ring_msg_max;
 }
 
 static unsigned role_of(enum bench_end end)
@@ -109,6 +100,8 @@ static int ring_end_create(struct bench_endpoint *e, enum bench_end end,
         return rc;
     e->ring_open = 1;
     e->capacity = ring_capacity(&e->ring);
+    if (e->poll_waits && (rc = ring_set_spin(&e->ring, e->spin_ns)))
+        return rc;
     return ring_send_fd(ctl, ring_fd(&e->ring));
 }
 
@@ -127,7 +120,7 @@ static int ring_end_join(struct bench_endpoint *e, enum bench_end end, int ctl,
         return rc;
     e->ring_open = 1;
     e->capacity = ring_capacity(&e->ring);
-    return 0;
+    return e->poll_waits ? ring_set_spin(&e->ring, e->spin_ns) : 0;
 }
 
 static void ring_end_close(struct bench_endpoint *e)
@@ -140,65 +133,58 @@ static void ring_end_close(struct bench_endpoint *e)
 /* ---------------------------------------------------------------------- */
 /* ring-copy: ring_write / ring_read.                                      */
 
-static unsigned char *copy_send_begin(struct bench_endpoint *e, size_t size)
-{
-    (void)size;
-    return e->buf;
-}
-
 static int copy_send_end(struct bench_endpoint *e, size_t size)
 {
     size_t put = 0;
+    int rc;
 
     while ((put += ring_write(&e->ring, e->buf + put, size - put)) < size)
-        if (wait_writable(e, size - put))
-            return -1;
+        if ((rc = wait_writable(e, size - put)))
+            return rc;
     return 0;
 }
 
-BENCH_ALWAYS_INLINE const unsigned char *
-copy_recv_begin(struct bench_endpoint *e, size_t size, enum bench_wait wait)
+BENCH_ALWAYS_INLINE int copy_recv_begin(struct bench_endpoint *e, size_t size,
+                                        enum bench_wait wait,
+                                        const unsigned char **msg)
 {
     struct bench_spin spin = {0};
     size_t got = 0;
+    int rc;
 
     while ((got += ring_read(&e->ring, e->buf + got, size - got)) < size)
-        if (wait_for_data(e, size - got, wait, &spin))
-            return NULL;
-    return e->buf;
-}
-
-static void nothing_to_release(struct bench_endpoint *e, size_t size)
-{
-    (void)e;
-    (void)size;
+        if ((rc = wait_for_data(e, size - got, wait, &spin)))
+            return rc;
+    *msg = e->buf;
+    return 0;
 }
 
 static const struct bench_msg_ops ring_copy_ops = {
-    .send_begin = copy_send_begin,
+    .send_begin = bench_private_buffer,
     .send_end = copy_send_end,
     .recv_begin = copy_recv_begin,
-    .recv_end = nothing_to_release,
+    .recv_end = bench_nothing_to_release,
 };
 
 static int ring_copy_run(enum bench_phase phase, struct bench_endpoint *out,
                          struct bench_endpoint *in, const struct bench_job *job,
                          struct bench_outcome *outcome)
 {
-    return bench_run_phase(&ring_copy_ops, phase, out, in, job, outcome);
+    return bench_run_loops(&ring_copy_ops, phase, out, in, job, outcome);
 }
 
 /* ---------------------------------------------------------------------- */
 /* ring-zc: ring_reserve + ring_commit / ring_peek + ring_consume.         */
 
-static unsigned char *zc_send_begin(struct bench_endpoint *e, size_t size)
+static int zc_send_begin(struct bench_endpoint *e, size_t size,
+                         unsigned char **msg)
 {
-    unsigned char *p;
+    int rc;
 
-    while (!(p = ring_reserve(&e->ring, size)))
-        if (wait_writable(e, size))
-            return NULL;
-    return p;
+    while (!(*msg = ring_reserve(&e->ring, size)))
+        if ((rc = wait_writable(e, size)))
+            return rc;
+    return 0;
 }
 
 static int zc_send_end(struct bench_endpoint *e, size_t size)
@@ -209,21 +195,24 @@ static int zc_send_end(struct bench_endpoint *e, size_t size)
 
 /* One ring_peek gives everything readable: messages are taken from that
    span until it runs short, as a program reading a stream would. */
-BENCH_ALWAYS_INLINE const unsigned char *
-zc_recv_begin(struct bench_endpoint *e, size_t size, enum bench_wait wait)
+BENCH_ALWAYS_INLINE int zc_recv_begin(struct bench_endpoint *e, size_t size,
+                                      enum bench_wait wait,
+                                      const unsigned char **msg)
 {
     struct bench_spin spin = {0};
     const unsigned char *p;
     size_t len;
+    int rc;
 
-    if (e->span_len >= size)
-        return e->span;
-    while (!(p = ring_peek(&e->ring, &len)) || len < size)
-        if (wait_for_data(e, size, wait, &spin))
-            return NULL;
-    e->span = p;
-    e->span_len = len;
-    return p;
+    if (e->span_len < size) {
+        while (!(p = ring_peek(&e->ring, &len)) || len < size)
+            if ((rc = wait_for_data(e, size, wait, &spin)))
+                return rc;
+        e->span = p;
+        e->span_len = len;
+    }
+    *msg = e->span;
+    return 0;
 }
 
 static void zc_recv_end(struct bench_endpoint *e, size_t size)
@@ -244,93 +233,82 @@ static int ring_zc_run(enum bench_phase phase, struct bench_endpoint *out,
                        struct bench_endpoint *in, const struct bench_job *job,
                        struct bench_outcome *outcome)
 {
-    return bench_run_phase(&ring_zc_ops, phase, out, in, job, outcome);
+    return bench_run_loops(&ring_zc_ops, phase, out, in, job, outcome);
 }
 
 /* ---------------------------------------------------------------------- */
-/* ring-msg: ring_msg_send / ring_msg_recv.                                */
-
-/* Room a record of size bytes needs: itself and the cleared header word
-   that follows it (see ring_msg_reserve). */
-static size_t record_room(size_t size)
-{
-    return ring_msg_space_needed(size);
-}
+/* ring-msg, ring-wait, ring-sleep: ring_msg_send / ring_msg_recv.         */
 
 static int msg_send_end(struct bench_endpoint *e, size_t size)
 {
     int rc;
 
+    /* A record of size bytes needs ring_msg_space_needed(size) bytes. */
     while ((rc = ring_msg_send(&e->ring, e->buf, size)) == -EAGAIN)
-        if (wait_writable(e, record_room(size)))
-            return -1;
-    if (rc) {
-        e->error = rc;
-        return -1;
-    }
-    return 0;
+        if ((rc = wait_writable(e, ring_msg_space_needed(size))))
+            return rc;
+    return rc;
 }
 
 /* A record of the wrong length is bad data, reported as such. */
-static void wrong_record(struct bench_endpoint *e, long len)
+static int wrong_record(struct bench_endpoint *e, long len)
 {
-    e->error = -EBADMSG;
     e->record_len = len;
+    return -EBADMSG;
 }
 
-BENCH_ALWAYS_INLINE const unsigned char *
-msg_recv_begin(struct bench_endpoint *e, size_t size, enum bench_wait wait)
+BENCH_ALWAYS_INLINE int msg_recv_begin(struct bench_endpoint *e, size_t size,
+                                       enum bench_wait wait,
+                                       const unsigned char **msg)
 {
     struct bench_spin spin = {0};
     ssize_t n;
+    int rc;
 
     while ((n = ring_msg_recv(&e->ring, e->buf, size)) == -EAGAIN)
-        if (wait_for_data(e, RING_MSG_HEADER, wait, &spin))
-            return NULL;
+        if ((rc = wait_for_data(e, RING_MSG_HEADER, wait, &spin)))
+            return rc;
     if (n == -EMSGSIZE) {
         size_t len;
 
         ring_msg_peek(&e->ring, &len);
-        wrong_record(e, (long)len);
-        return NULL;
+        return wrong_record(e, (long)len);
     }
-    if (n < 0) {
-        e->error = (int)n;
-        return NULL;
-    }
-    if ((size_t)n != size) {
-        wrong_record(e, (long)n);
-        return NULL;
-    }
-    return e->buf;
+    if (n < 0)
+        return (int)n;
+    if ((size_t)n != size)
+        return wrong_record(e, (long)n);
+    *msg = e->buf;
+    return 0;
 }
 
 static const struct bench_msg_ops ring_msg_ops = {
-    .send_begin = copy_send_begin,
+    .send_begin = bench_private_buffer,
     .send_end = msg_send_end,
     .recv_begin = msg_recv_begin,
-    .recv_end = nothing_to_release,
+    .recv_end = bench_nothing_to_release,
 };
 
 static int ring_msg_run(enum bench_phase phase, struct bench_endpoint *out,
                         struct bench_endpoint *in, const struct bench_job *job,
                         struct bench_outcome *outcome)
 {
-    return bench_run_phase(&ring_msg_ops, phase, out, in, job, outcome);
+    return bench_run_loops(&ring_msg_ops, phase, out, in, job, outcome);
 }
 
 /* ---------------------------------------------------------------------- */
 /* ring-msg-zc: ring_msg_reserve + ring_msg_commit / ring_msg_peek +       */
 /* ring_msg_consume.                                                       */
 
-static unsigned char *msg_zc_send_begin(struct bench_endpoint *e, size_t size)
+static int msg_zc_send_begin(struct bench_endpoint *e, size_t size,
+                             unsigned char **msg)
 {
-    unsigned char *p;
+    int rc;
 
-    while (!(p = ring_msg_reserve(&e->ring, size)))
-        if (wait_writable(e, record_room(size)))
-            return NULL;
-    return p;
+    while (!(*msg = ring_msg_reserve(&e->ring, size)))
+        if ((rc = wait_writable(e, ring_msg_space_needed(size))))
+            return rc;
+    return 0;
 }
 
 static int msg_zc_send_end(struct bench_endpoint *e, size_t size)
@@ -339,21 +317,22 @@ static int msg_zc_send_end(struct bench_endpoint *e, size_t size)
     return 0;
 }
 
-BENCH_ALWAYS_INLINE const unsigned char *
-msg_zc_recv_begin(struct bench_endpoint *e, size_t size, enum bench_wait wait)
+BENCH_ALWAYS_INLINE int msg_zc_recv_begin(struct bench_endpoint *e, size_t size,
+                                          enum bench_wait wait,
+                                          const unsigned char **msg)
 {
     struct bench_spin spin = {0};
     const unsigned char *p;
     size_t len;
+    int rc;
 
     while (!(p = ring_msg_peek(&e->ring, &len)))
-        if (wait_for_data(e, RING_MSG_HEADER, wait, &spin))
-            return NULL;
-    if (len != size) {
-        wrong_record(e, (long)len);
-        return NULL;
-    }
-    return p;
+        if ((rc = wait_for_data(e, RING_MSG_HEADER, wait, &spin)))
+            return rc;
+    if (len != size)
+        return wrong_record(e, (long)len);
+    *msg = p;
+    return 0;
 }
 
 static void msg_zc_recv_end(struct bench_endpoint *e, size_t size)
@@ -374,7 +353,7 @@ static int ring_msg_zc_run(enum bench_phase phase, struct bench_endpoint *out,
                            const struct bench_job *job,
                            struct bench_outcome *outcome)
 {
-    return bench_run_phase(&ring_msg_zc_ops, phase, out, in, job, outcome);
+    return bench_run_loops(&ring_msg_zc_ops, phase, out, in, job, outcome);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -425,4 +404,30 @@ const struct bench_transport bench_ring_msg_zc = {
     .join = ring_end_join,
     .close = ring_end_close,
     .run = ring_msg_zc_run,
+};
+
+const struct bench_transport bench_ring_wait = {
+    .name = "ring-wait",
+    .calls = "ring-msg whose ping-pong waits in ring_wait_readable (--spin-ns)",
+    .spins = BENCH_WAITS_RING,
+    .default_on = 0,
+    .ping_waits = BENCH_PING_SPINS,
+    .max_size = records_max_size,
+    .create = ring_end_create,
+    .join = ring_end_join,
+    .close = ring_end_close,
+    .run = ring_msg_run,
+};
+
+const struct bench_transport bench_ring_sleep = {
+    .name = "ring-sleep",
+    .calls = "ring-msg whose waits never spin: they sleep on the futex",
+    .spins = BENCH_WAITS_RING,
+    .default_on = 0,
+    .ping_waits = BENCH_PING_SLEEPS,
+    .max_size = records_max_size,
+    .create = ring_end_create,
+    .join = ring_end_join,
+    .close = ring_end_close,
+    .run = ring_msg_run,
 };

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/* help.c: ringbench --help. man/ringbench.1.in says the same at length;
+   its test checks that the two name the same options. */
+#include "ringbench.h"
+
+#include <stdio.h>
+
+void bench_print_help(void)
+{
+    char buffer[32];
+
+    printf(
+        "Usage: ringbench [OPTION]...\n"
+        "Measures the ring against a pipe, a UNIX socket, a file in "
+        "/dev/shm and\n"
+        "vmsplice, between two processes: throughput, round-trip latency "
+        "and the\n"
+        "cache-line round trip between the two CPUs. With no option: "
+        "every default\n"
+        "transport at 64 B, 4 KiB and 64 KiB, about a minute on two "
+        "cores.\n"
+        "\n"
+        "What to measure:\n"
+        "  --sizes LIST        message sizes in bytes, comma-separated; K, M "
+        "and G\n"
+        "                      suffixes (binary) accepted "
+        "[64,4096,65536]\n"
+        "  --transports LIST   comma-separated, or 'all' [all below but "
+        "ring-msg-zc,\n"
+        "                      ring-wait and ring-sleep]\n"
+        "  --only WHAT         'throughput' or 'latency' [both]\n"
+        "  --buffer BYTES      ring capacity (rounded up to a power of "
+        "two), pipe and\n"
+        "                      socket buffers, /dev/shm file [%s]\n"
+        "\n"
+        "How long:\n"
+        "  --reps N            repetitions of each measurement; figures "
+        "are their\n"
+        "                      median and min..max [5]\n"
+        "  --duration TIME     of each repetition of each measurement, in "
+        "seconds\n"
+        "                      or with an 'ms' suffix [0.2]\n"
+        "  --volume BYTES      bytes per throughput repetition, instead of "
+        "--duration\n"
+        "  --round-trips N     round trips per latency repetition, instead "
+        "of\n"
+        "                      --duration\n"
+        "  --quick             smoke test: sizes 64,4096, 2 repetitions of "
+        "20 ms\n"
+        "\n"
+        "Where:\n"
+        "  --cpus A,B          pin the producer to CPU A and the consumer "
+        "to CPU B\n"
+        "                      [the first two this process may use]; "
+        "'none' leaves\n"
+        "                      placement to the scheduler\n"
+        "  --near-ns NS        cache-line round trips up to NS are 'near', "
+        "longer\n"
+        "                      ones 'far' [twice the lowest of the run]\n"
+        "\n"
+        "Waiting:\n"
+        "  --spin-ns NS        how long ring-wait's waits spin before they "
+        "sleep, in\n"
+        "                      ns, or 'adaptive' [adaptive]\n"
+        "  --peer-work-ns NS   the answering side works NS ns before each "
+        "answer [0]\n"
+        "\n"
+        "Output (a table on stdout unless --json or --csv):\n"
+        "  --json              one JSON object on stdout\n"
+        "  --csv               one CSV row per transport and size on "
+        "stdout\n"
+        "  --svg FILE          also write a chart of throughput against "
+        "size\n"
+        "  --quiet             no progress on stderr\n"
+        "  --help, --version\n"
+        "\n"
+        "Testing aids (they prove the tool works; never for measuring):\n"
+        "  --corrupt-for-testing BYTE\n"
+        "                      flip one bit of byte BYTE of every stream "
+        "sent; the\n"
+        "                      run must then fail\n"
+        "  --stop-early-for-testing\n"
+        "                      every run stops after its first message, "
+        "as a run\n"
+        "                      past its deadline does\n"
+        "\n"
+        "Transports:\n",
+        bench_format_size(buffer, sizeof buffer, 1 << 20));
+    for (int i = 0; i < bench_all_transport_count; i++) {
+        const struct bench_transport *t = bench_all_transports[i];
+
+        printf("  %-12s %s\n", t->name, t->calls);
+    }
+    printf("\n"
+           "ring-* wait with ring_wait_* (an adaptive spin, then a "
+           "futex); shmfile\n"
+           "spins (pause, then sched_yield); pipe, unix and vmsplice sleep "
+           "in the\n"
+           "kernel. For latency the rings and shmfile busy-poll, but "
+           "ring-wait and\n"
+           "ring-sleep wait in ring_wait_readable; the others block in "
+           "read().\n"
+           "A percentile is shown from ten samples beyond it on (p99: 1000 "
+           "round trips).\n"
+           "Exit status: 0 done, 1 a run failed (wrong data, a transport "
+           "error), 2 bad\n"
+           "options.\n");
+}
