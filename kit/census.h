@@ -37,6 +37,10 @@ struct kit_census {
 #define KIT_CENSUS_RESERVATIONS 1
 #endif
 
+/* Whether reservations are compared here: not under a sanitizer, nor
+   under valgrind, whose runtimes make PROT_NONE mappings of their own. */
+int kit_census_reservations(void);
+
 /* Returns 0, or -errno when /proc/self could not be read. */
 int kit_census_take(struct kit_census *c);
 
