@@ -18,10 +18,10 @@
  * It is a bulk tool. The writer publishes what it has read in batches (a
  * batch is full, or the input paused for a millisecond), so that a reader
  * asleep in the kernel is woken once per batch, not once per read(2). It
- * reads a pipe the same way: it naps while a large pipe fills, instead of
- * being woken by every write of the program that feeds it (see struct
- * input). Neither side spins while it waits on the ring, since the other
- * side being the bottleneck is the normal case, not a moment's delay.
+ * gives a pipe it reads a large buffer, so that the program that feeds it
+ * goes on writing while it copies (see struct input). Neither side spins
+ * while it waits on the ring, since the other side being the bottleneck
+ * is the normal case, not a moment's delay.
  *
  * Why no splice(2) or vmsplice(2): reading a pipe into the ring is one copy
  * whichever call makes it. Writing the ring to a pipe with vmsplice (or
@@ -788,26 +788,17 @@ static void writer_reserve(struct writer *w, int conn)
 /* How the writer reads its input. */
 struct input {
     enum batching batching;
-    int nowait;     /* preadv2(RWF_NOWAIT) works on it */
-    int pipe_size;  /* a pipe's buffer, else 0 */
-    int napping;    /* the pipe is large enough to fill while we nap */
-    int napped;     /* we napped since the last read that brought bytes */
-    int64_t nap_ns; /* how long a nap is */
+    int nowait; /* preadv2(RWF_NOWAIT) works on it */
 };
 
 /*
  * A pipe lets its writer go on without us only as far as it holds: at 64
  * KiB, each of the writer's writes wakes us. With a pipe of PIPE_BUFFER
- * we nap instead, and read what a nap brought in one go, while the
- * writer writes without waking anybody. A nap lasts about as long as the
- * pipe takes to fill halfway, learnt from what the last ones brought,
- * within [NAP_MIN_NS, NAP_MAX_NS]: long enough to bring a lot, too short
- * to let the writer find the pipe full.
+ * it goes on for longer, and each of our reads takes more in one go.
+ * (Napping while the pipe fills, tried too, lost more to the writer
+ * finding the pipe full than it saved in wake-ups.)
  */
-#define PIPE_BUFFER  (1 << 20)
-#define NAP_MIN_NS   20000
-#define NAP_MAX_NS   1000000
-#define NAP_START_NS 100000
+#define PIPE_BUFFER (1 << 20)
 
 /* Gives a pipe PIPE_BUFFER bytes, if it has less; returns its size (0:
    not a pipe). The pipe is the reader's as much as the writer's; a limit
@@ -829,37 +820,17 @@ static struct input input_for_stdin(void)
     struct input in = {.batching = batching_for_input()};
 
     in.nowait = in.batching == BATCH_UNTIL_PAUSE;
-    in.pipe_size = grow_pipe(STDIN_FILENO);
-    in.napping = in.nowait && in.pipe_size >= PIPE_BUFFER / 2;
-    in.nap_ns = NAP_START_NS;
+    /* Larger reads; a limit that refuses leaves the pipe as it was. */
+    grow_pipe(STDIN_FILENO);
     return in;
-}
-
-static void nap(struct input *in)
-{
-    struct timespec ts = {.tv_nsec = (long)in->nap_ns};
-
-    nanosleep(&ts, NULL);
-    in->napped = 1;
-}
-
-/* After a nap brought n bytes: aim for half the pipe next time. */
-static void adapt_nap(struct input *in, size_t n)
-{
-    size_t pipe = (size_t)in->pipe_size;
-
-    if (n > pipe / 4 * 3 && in->nap_ns > NAP_MIN_NS)
-        in->nap_ns /= 2;
-    else if (n < pipe / 4 && in->nap_ns < NAP_MAX_NS)
-        in->nap_ns *= 2;
 }
 
 /*
  * Reads from a pipe or socket what it has now, without waiting. When it
- * has nothing: a nap first, if the pipe is large; then, with bytes read
- * but not published, the rest of the flush delay (in poll), and they are
- * published; with none, a read that waits. Returns what read(2) returns,
- * or -2 when the caller should simply go round again.
+ * has nothing: with bytes read but not published, the rest of the flush
+ * delay (in poll), and they are published; with none, a read that waits.
+ * Returns what read(2) returns, or -2 when the caller should simply go
+ * round again.
  */
 static ssize_t read_input(struct writer *w, struct input *in)
 {
@@ -867,41 +838,26 @@ static ssize_t read_input(struct writer *w, struct input *in)
     ssize_t n;
 
     n = preadv2(STDIN_FILENO, &iov, 1, -1, RWF_NOWAIT);
-    if (n > 0) {
-        /* What a nap brought, unless the read could not take it all. */
-        if (in->napped &&
-            ((size_t)n < iov.iov_len || iov.iov_len >= (size_t)in->pipe_size))
-            adapt_nap(in, (size_t)n);
-        in->napped = 0;
-        /* Short: the pipe is empty now. Let it fill. */
-        if (in->napping && (size_t)n < iov.iov_len)
-            nap(in);
+    if (n > 0)
         return n;
-    }
     if (n == 0 || errno != EAGAIN) {
         if (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL)) {
-            in->nowait = in->napping = 0; /* this kernel or file cannot */
+            in->nowait = 0; /* this kernel or file cannot */
             writer_publish(w);
             return -2;
         }
         return n;
     }
-    if (in->napping && !in->napped) {
-        nap(in);
-        return -2;
-    }
     if (w->filled) {
-        /* The input paused: hand on what came. Without naps, wait for
-           more up to the flush delay first; data ready (or a signal)
-           sends us round to read it. */
+        /* The input paused: hand on what came, after waiting for more up
+           to the flush delay; data ready (or a signal) sends us round to
+           read it. */
         int64_t left = w->first_ns + FLUSH_DELAY_NS - now_ns();
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-        if (in->napping || left <= 0 ||
-            poll(&pfd, 1, (int)((left + 999999) / 1000000)) == 0)
+        if (left <= 0 || poll(&pfd, 1, (int)((left + 999999) / 1000000)) == 0)
             writer_publish(w);
         return -2;
     }
-    in->napped = 0;
     return read(STDIN_FILENO, iov.iov_base, iov.iov_len);
 }
 
