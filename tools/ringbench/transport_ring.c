@@ -358,76 +358,38 @@ static int ring_msg_zc_run(enum bench_phase phase, struct bench_endpoint *out,
 
 /* ---------------------------------------------------------------------- */
 
-const struct bench_transport bench_ring_copy = {
-    .name = "ring-copy",
-    .calls = "ring_write / ring_read (bytes, copied in and out)",
-    .spins = BENCH_WAITS_RING,
-    .default_on = 1,
-    .max_size = bytes_max_size,
-    .create = ring_end_create,
-    .join = ring_end_join,
-    .close = ring_end_close,
-    .run = ring_copy_run,
-};
+/* The ring's transports differ in their calls, their default, how the
+   ping-pong waits and the largest message; they share the endpoints. */
+#define RING_TRANSPORT(var, label, legend, on, waits, max, runner)             \
+    const struct bench_transport var = {                                       \
+        .name = label,                                                         \
+        .calls = legend,                                                       \
+        .spins = BENCH_WAITS_RING,                                             \
+        .default_on = on,                                                      \
+        .ping_waits = waits,                                                   \
+        .max_size = max,                                                       \
+        .create = ring_end_create,                                             \
+        .join = ring_end_join,                                                 \
+        .close = ring_end_close,                                               \
+        .run = runner,                                                         \
+    }
 
-const struct bench_transport bench_ring_zc = {
-    .name = "ring-zc",
-    .calls = "ring_reserve+commit / ring_peek+consume (bytes, zero-copy)",
-    .spins = BENCH_WAITS_RING,
-    .default_on = 1,
-    .max_size = bytes_max_size,
-    .create = ring_end_create,
-    .join = ring_end_join,
-    .close = ring_end_close,
-    .run = ring_zc_run,
-};
-
-const struct bench_transport bench_ring_msg = {
-    .name = "ring-msg",
-    .calls = "ring_msg_send / ring_msg_recv (records, copied)",
-    .spins = BENCH_WAITS_RING,
-    .default_on = 1,
-    .max_size = records_max_size,
-    .create = ring_end_create,
-    .join = ring_end_join,
-    .close = ring_end_close,
-    .run = ring_msg_run,
-};
-
-const struct bench_transport bench_ring_msg_zc = {
-    .name = "ring-msg-zc",
-    .calls = "ring_msg_reserve+commit / ring_msg_peek+consume (zero-copy)",
-    .spins = BENCH_WAITS_RING,
-    .default_on = 0,
-    .max_size = records_max_size,
-    .create = ring_end_create,
-    .join = ring_end_join,
-    .close = ring_end_close,
-    .run = ring_msg_zc_run,
-};
-
-const struct bench_transport bench_ring_wait = {
-    .name = "ring-wait",
-    .calls = "ring-msg whose ping-pong waits in ring_wait_readable (--spin-ns)",
-    .spins = BENCH_WAITS_RING,
-    .default_on = 0,
-    .ping_waits = BENCH_PING_SPINS,
-    .max_size = records_max_size,
-    .create = ring_end_create,
-    .join = ring_end_join,
-    .close = ring_end_close,
-    .run = ring_msg_run,
-};
-
-const struct bench_transport bench_ring_sleep = {
-    .name = "ring-sleep",
-    .calls = "ring-msg whose waits never spin: they sleep on the futex",
-    .spins = BENCH_WAITS_RING,
-    .default_on = 0,
-    .ping_waits = BENCH_PING_SLEEPS,
-    .max_size = records_max_size,
-    .create = ring_end_create,
-    .join = ring_end_join,
-    .close = ring_end_close,
-    .run = ring_msg_run,
-};
+RING_TRANSPORT(bench_ring_copy, "ring-copy",
+               "ring_write / ring_read (bytes, copied in and out)", 1,
+               BENCH_PING_POLLS, bytes_max_size, ring_copy_run);
+RING_TRANSPORT(bench_ring_zc, "ring-zc",
+               "ring_reserve+commit / ring_peek+consume (bytes, zero-copy)", 1,
+               BENCH_PING_POLLS, bytes_max_size, ring_zc_run);
+RING_TRANSPORT(bench_ring_msg, "ring-msg",
+               "ring_msg_send / ring_msg_recv (records, copied)", 1,
+               BENCH_PING_POLLS, records_max_size, ring_msg_run);
+RING_TRANSPORT(bench_ring_msg_zc, "ring-msg-zc",
+               "ring_msg_reserve+commit / ring_msg_peek+consume (zero-copy)", 0,
+               BENCH_PING_POLLS, records_max_size, ring_msg_zc_run);
+RING_TRANSPORT(bench_ring_wait, "ring-wait",
+               "ring-msg whose ping-pong waits in ring_wait_readable "
+               "(--spin-ns)",
+               0, BENCH_PING_SPINS, records_max_size, ring_msg_run);
+RING_TRANSPORT(bench_ring_sleep, "ring-sleep",
+               "ring-msg whose waits never spin: they sleep on the futex", 0,
+               BENCH_PING_SLEEPS, records_max_size, ring_msg_run);
