@@ -50,6 +50,9 @@ static unsigned suffix_shift(char c)
     case 'g':
     case 'G':
         return 30;
+    case 't':
+    case 'T':
+        return 40;
     }
     return 0;
 }

@@ -14,7 +14,7 @@ extern "C" {
    number, -ERANGE when it does not fit 64 bits; *out is set on 0 only. */
 int kit_parse_u64(const char *text, uint64_t *out);
 
-/* A size: digits, then optionally K, M or G (binary: 2^10, 2^20, 2^30)
+/* A size: digits, then optionally K, M, G or T (binary: 2^10 ... 2^40)
    and "B" or "iB" after the suffix ("64", "64B", "4K", "4KiB", "1G").
    Returns what kit_parse_u64 returns; -ERANGE also when the suffix takes
    it past 64 bits. */

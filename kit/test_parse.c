@@ -30,6 +30,8 @@ Test(parse, sizes_with_and_without_suffixes)
         {"3M", 3 << 20},
         {"1G", 1u << 30},
         {"16777215G", UINT64_C(16777215) << 30},
+        {"2T", UINT64_C(2) << 40},
+        {"16777215TiB", UINT64_C(16777215) << 40},
         {"18446744073709551615", UINT64_MAX},
     };
     uint64_t v;
@@ -58,7 +60,7 @@ Test(parse, bad_sizes_are_refused_and_leave_the_value)
 Test(parse, sizes_past_64_bits_are_out_of_range)
 {
     static const char *const big[] = {"18446744073709551616", "17179869184G",
-                                      "17592186044416M",
+                                      "17592186044416M", "16777216T",
                                       "99999999999999999999999"};
     uint64_t v;
 

@@ -147,8 +147,8 @@ case_copy() {
   wait "$listener"
   [ $? -eq 1 ] || fail "--max-size: the writer should fail"
   one_line "$dir/listen.err" "the reader went away" "--max-size: writer"
-  listen "$dir/max.sock" "$dir/random" --size 8M
-  "$ringcat" --connect "$dir/max.sock" --max-size 8M >"$dir/max.out" ||
+  listen "$dir/max.sock" "$dir/random" --size 8MiB
+  "$ringcat" --connect "$dir/max.sock" --max-size 8MB >"$dir/max.out" ||
     fail "--max-size 8M refused an 8 MiB ring"
   wait "$listener" || fail "--max-size 8M: writer"
   cmp -s "$dir/random" "$dir/max.out" || fail "--max-size 8M: output differs"
@@ -489,7 +489,7 @@ case_usage() {
   usage_error "bad size '+1'" -s +1 -l x
   usage_error "bad size ' 1'" -s " 1" -l x
   usage_error "bad size '1.5M'" -s 1.5M -l x
-  usage_error "bad size '1MB'" -s 1MB -l x
+  usage_error "bad size '1MBB'" -s 1MBB -l x
   usage_error "bad size ''" -s "" -l x
   usage_error "larger than a ring can be" -s 2T -l "$dir/huge.sock"
   usage_error "the socket path is empty" --listen ''

@@ -33,6 +33,7 @@
  * returns, the pages are ours to give back.
  */
 #define _GNU_SOURCE
+#include "kit/parse.h"
 #include "ring.h"
 
 #include <ctype.h>
@@ -298,34 +299,16 @@ static void usage(FILE *out)
 }
 
 /*
- * BYTES: decimal digits and an optional binary suffix K, M, G or T, and
- * nothing else (no sign, no space, no fraction). A value that does not fit
- * is refused, never wrapped. Returns 0 and *out, or -1.
+ * BYTES: kit_parse_size's sizes (digits, an optional binary K, M, G or T,
+ * then optionally B or iB: no sign, space or fraction; a value past 64
+ * bits refused, never wrapped), and neither 0 nor more than a size_t.
+ * Returns 0 and *out, or -1.
  */
 static int parse_size(const char *text, uint64_t *out)
 {
-    static const char suffixes[] = "KMGT";
-    const char *p = text, *suffix;
-    uint64_t v = 0;
+    uint64_t v;
 
-    if (!isdigit((unsigned char)*p))
-        return -1;
-    for (; isdigit((unsigned char)*p); p++) {
-        unsigned digit = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return -1;
-        v = v * 10 + digit;
-    }
-    if (*p != '\0') {
-        suffix = strchr(suffixes, toupper((unsigned char)*p));
-        if (suffix == NULL || p[1] != '\0')
-            return -1;
-        unsigned shift = 10 * (unsigned)(suffix - suffixes + 1);
-        if (v > UINT64_MAX >> shift)
-            return -1;
-        v <<= shift;
-    }
-    if (v == 0 || v > SIZE_MAX)
+    if (kit_parse_size(text, &v) != 0 || v == 0 || v > SIZE_MAX)
         return -1;
     *out = v;
     return 0;
