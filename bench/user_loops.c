@@ -34,17 +34,19 @@
  * only the items.
  */
 #define _GNU_SOURCE
+#include "kit/clock.h"
 #include "kit/cpu.h"
+#include "kit/parse.h"
+#include "kit/pattern.h"
+#include "kit/stats.h"
 #include "ring.h"
 
 #include <ck_ring.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define AREA       4096
 #define OFFSETS    5
@@ -57,22 +59,10 @@ static int rounds = 7, smoke;
 static int cpu_a, cpu_b;
 static atomic_int wrong;
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The value of item i: every one different, checked on arrival. */
 static inline uint64_t item(uint64_t i)
 {
-    uint64_t x = i + UINT64_C(0x9e3779b97f4a7c15);
-
-    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return x ^ (x >> 31);
+    return kit_mix64(i + KIT_PATTERN_STEP);
 }
 
 static void pin(int cpu)
@@ -137,18 +127,18 @@ static double throughput(const struct queue *q, int use_ck)
 {
     struct job j = {q, NULL, use_ck};
     pthread_t t;
-    double start;
+    uint64_t start;
 
     pthread_create(&t, NULL, consume, &j);
     pin(cpu_a);
-    start = now_s();
+    start = kit_now_ns();
     for (uint64_t i = 0; i < items;) {
         while (!q_send(q, item(i), use_ck))
             ;
         i++;
     }
     pthread_join(t, NULL);
-    return (now_s() - start) / (double)items * 1e9;
+    return (double)(kit_now_ns() - start) / (double)items;
 }
 
 static void *echo(void *arg)
@@ -175,12 +165,12 @@ static double round_trip(const struct queue *there, const struct queue *back,
 {
     struct job j = {there, back, use_ck};
     pthread_t t;
-    double start;
+    uint64_t start;
     uint64_t v;
 
     pthread_create(&t, NULL, echo, &j);
     pin(cpu_a);
-    start = now_s();
+    start = kit_now_ns();
     for (uint64_t i = 0; i < round_trips; i++) {
         while (!q_send(there, item(i), use_ck))
             ;
@@ -190,7 +180,7 @@ static double round_trip(const struct queue *there, const struct queue *back,
             atomic_store(&wrong, 1);
     }
     pthread_join(t, NULL);
-    return (now_s() - start) / (double)round_trips * 1e9;
+    return (double)(kit_now_ns() - start) / (double)round_trips;
 }
 
 /* The floor: one line, an acquire load and a release store. */
@@ -211,19 +201,19 @@ static void *bounce(void *arg)
 static double line_round_trip(void)
 {
     pthread_t t;
-    double start;
+    uint64_t start;
 
     atomic_store(&line, 0);
     pthread_create(&t, NULL, bounce, NULL);
     pin(cpu_a);
-    start = now_s();
+    start = kit_now_ns();
     for (uint64_t i = 1; i <= round_trips; i++) {
         atomic_store_explicit(&line, 2 * i - 1, memory_order_release);
         while (atomic_load_explicit(&line, memory_order_acquire) != 2 * i)
             ;
     }
     pthread_join(t, NULL);
-    return (now_s() - start) / (double)round_trips * 1e9;
+    return (double)(kit_now_ns() - start) / (double)round_trips;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -256,19 +246,6 @@ static void free_queues(struct queue q[2])
         ring_close(q[k].ring);
         free(q[k].slots);
     }
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, compare_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct result {
@@ -316,11 +293,11 @@ static struct result measure_at(unsigned char *area, unsigned off)
         r3[round] = ns[RTT_RING][round] / ns[RTT_CK][round];
     }
     free_queues(q);
-    res.tput_vs_ck = median(r1, rounds);
-    res.rtt_vs_line = median(r2, rounds);
-    res.rtt_vs_ck = median(r3, rounds);
+    res.tput_vs_ck = kit_median(r1, (size_t)rounds);
+    res.rtt_vs_line = kit_median(r2, (size_t)rounds);
+    res.rtt_vs_ck = kit_median(r3, (size_t)rounds);
     for (int m = 0; m < MEASURES; m++)
-        res.ns[m] = median(ns[m], rounds);
+        res.ns[m] = kit_median(ns[m], (size_t)rounds);
     return res;
 }
 
@@ -333,8 +310,7 @@ static void usage(FILE *out)
 static void parse(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        char *end;
-        unsigned long long v = 0;
+        uint64_t v = 0;
         const char *name = argv[i];
 
         if (strcmp(name, "--smoke") == 0) {
@@ -351,9 +327,7 @@ static void parse(int argc, char **argv)
             usage(stderr);
             exit(2);
         }
-        errno = 0;
-        v = strtoull(argv[++i], &end, 10);
-        if (errno || *end || v == 0) {
+        if (kit_parse_u64(argv[++i], &v) != 0 || v == 0) {
             fprintf(stderr, "ring_bench_loops: bad number '%s' for %s\n",
                     argv[i], name);
             exit(2);
