@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "helpers.h"
 #include "kit/census.h"
+#include "kit/clock.h"
 #include "ring.h"
 #include "ring_internal.h"
 
@@ -24,10 +25,7 @@
 
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(kit_now_ns() / 1000000);
 }
 
 /* Runs fn(fd, arg) in a child process, which exits with what it returns.

@@ -33,6 +33,7 @@
  * returns, the pages are ours to give back.
  */
 #define _GNU_SOURCE
+#include "kit/clock.h"
 #include "kit/parse.h"
 #include "ring.h"
 
@@ -54,7 +55,6 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -107,7 +107,7 @@ static struct {
     int tty;          /* stderr is a terminal: one line, in place */
     int shown;        /* a progress line is on the terminal now */
     const char *verb; /* "sent" or "received" */
-    struct timespec start;
+    int64_t start_ns;
     double last_s;       /* when the last line was shown */
     uint64_t last_bytes; /* bytes then */
 } progress;
@@ -139,21 +139,15 @@ die(int status, const char *fmt, ...)
     exit(status);
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)(ts.tv_sec - t0->tv_sec) +
-           (double)(ts.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
+/* Signed, for deadlines that may be INT64_MAX ("forever"). */
 static int64_t now_ns(void)
 {
-    struct timespec ts;
+    return (int64_t)kit_now_ns();
+}
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+static double seconds_since(int64_t t0_ns)
+{
+    return (double)(now_ns() - t0_ns) / 1e9;
 }
 
 static double rate_mb(uint64_t bytes, double seconds)
@@ -173,7 +167,7 @@ static void on_progress_timer(int sig)
 static void progress_start(const struct options *o, const char *verb)
 {
     progress.verb = verb;
-    clock_gettime(CLOCK_MONOTONIC, &progress.start);
+    progress.start_ns = now_ns();
     if (!o->progress)
         return;
     progress.on = 1;
@@ -199,7 +193,7 @@ static void progress_show(uint64_t bytes)
     if (!progress_due)
         return;
     progress_due = 0;
-    now = seconds_since(&progress.start);
+    now = seconds_since(progress.start_ns);
     rate = rate_mb(bytes - progress.last_bytes, now - progress.last_s);
     progress.last_s = now;
     progress.last_bytes = bytes;
@@ -217,7 +211,7 @@ static void progress_show(uint64_t bytes)
 /* Stops the timer; with -v or --progress, reports the whole copy. */
 static void progress_end(const struct options *o, uint64_t bytes)
 {
-    double seconds = seconds_since(&progress.start);
+    double seconds = seconds_since(progress.start_ns);
 
     if (progress.on) {
         struct itimerval off = {{0, 0}, {0, 0}};
